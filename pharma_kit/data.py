@@ -161,8 +161,8 @@ def daily_intensity(start: pd.Timestamp, days: int, day_multipliers: pd.Series |
     """Expected relative volume per day: weekday profile x yearly season x gentle growth (x planted events)."""
     dates = pd.date_range(start, periods=days, freq="D")
     t = np.arange(days) / 365.25
-    season = 1.0 + 0.15 * np.cos(2 * np.pi * (dates.dayofyear.to_numpy() - 15) / 365.25)  # winter colds peak
-    w = WEEKDAY_FACTORS[dates.dayofweek.to_numpy()] * season * (1.0 + 0.08 * t)
+    season = 1.0 + 0.15 * np.cos(2 * np.pi * (dates.day_of_year.to_numpy() - 15) / 365.25)  # winter colds peak
+    w = WEEKDAY_FACTORS[dates.day_of_week.to_numpy()] * season * (1.0 + 0.08 * t)
     s = pd.Series(w, index=dates, name="intensity")
     if day_multipliers is not None:
         s = s * day_multipliers.reindex(dates).fillna(1.0).to_numpy()

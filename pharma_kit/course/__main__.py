@@ -1,0 +1,49 @@
+"""``python -m pharma_kit.course {run,store,exercises,nbval}``: the course's notebook commands."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pharma_kit.course.execute import ROOT
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m pharma_kit.course", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="execute every solved notebook headless into build/, render HTML, print a summary")
+    r.add_argument("--source", default=str(ROOT / "solutions"))
+    r.add_argument("--build", default=str(ROOT / "build"))
+    r.add_argument("--no-html", action="store_true")
+    s = sub.add_parser("store", help="execute solution notebooks in place, keeping only deterministic content")
+    s.add_argument("paths", nargs="+")
+    sub.add_parser("exercises", help="regenerate notebooks/ from solutions/")
+    v = sub.add_parser("nbval", help="check stored outputs of the given notebooks with nbval")
+    v.add_argument("paths", nargs="+")
+    args = p.parse_args(argv)
+
+    if args.cmd == "run":
+        from pharma_kit.course.runner import run_course
+
+        return run_course(args.source, args.build, html_out=not args.no_html)
+    if args.cmd == "store":
+        from pharma_kit.course.execute import store
+
+        for path in args.paths:
+            res = store(path)
+            print(f"stored {path} in {res.seconds:.1f}s, checks {res.checks_text}")
+        return 0
+    if args.cmd == "exercises":
+        from pharma_kit.course.learner import build_learner_copies
+
+        texts = build_learner_copies(ROOT / "solutions", ROOT / "notebooks")
+        print(f"wrote {len(texts)} learner notebooks to notebooks/")
+        return 0
+    if args.cmd == "nbval":
+        from pharma_kit.course.execute import nbval
+
+        return nbval(args.paths)
+    return 2  # pragma: no cover
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -169,6 +169,21 @@ def daily_intensity(start: pd.Timestamp, days: int, day_multipliers: pd.Series |
     return s
 
 
+def _distinct_within_orders(order: np.ndarray, prod: np.ndarray, n_products: int,
+                            rng: np.random.Generator) -> np.ndarray:
+    """Re-draw products that repeat within an order, so (order_id, product_id) is the line's business key."""
+    prod = prod.copy()
+    for _ in range(64):
+        key = order.astype("int64") * n_products + prod
+        srt = np.argsort(key, kind="stable")
+        dup = np.zeros(len(prod), dtype=bool)
+        dup[srt[1:]] = key[srt[1:]] == key[srt[:-1]]
+        if not dup.any():
+            break
+        prod[dup] = (prod[dup] + rng.integers(1, max(n_products, 2), int(dup.sum()))) % n_products
+    return prod
+
+
 def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: int, stores: pd.DataFrame,
                  products: pd.DataFrame, n_customers: int, day_multipliers: pd.Series | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``n`` defect-free, typed transaction lines, sorted by time; also the customers table."""
@@ -208,6 +223,7 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
     pop = rng.gamma(0.6, 1.0, len(products)) + 0.01
     pcdf = np.cumsum(pop)
     prod_idx = np.minimum(np.searchsorted(pcdf, rng.random(n) * pcdf[-1], side="right"), len(products) - 1)
+    prod_idx = _distinct_within_orders(line_order, prod_idx, len(products), rng)
     qty = 1 + rng.poisson(0.35, n)
     price_cents = np.round(products["unit_price"].to_numpy() * 100).astype("int64")[prod_idx]
     discount = np.where(rng.random(n) < 0.12, 0.9, 1.0)

@@ -26,6 +26,7 @@ from pharma_kit.data import DefectRates
 #: Chain-wide kinds (multiply the day's expected volume) and store-level kinds (remove a store's rows).
 SALES_EVENT_KINDS: tuple[str, ...] = ("promotion", "holiday_spike", "outage")
 GAP_KINDS: tuple[str, ...] = ("closed", "feed_missing")
+_EDGE_START, _EDGE_END = 56, 21  # days kept free of planted sales events at each end of the history
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ def default_events(as_of: pd.Timestamp | str = AS_OF, days: int = DAYS_OF_HISTOR
     """The lesson's default plan: promotions, holiday spikes, outages and a few store gaps, well apart.
 
     Holiday spikes sit on the two days before each 25 December in range (a fixed calendar rule); promotions
-    and outages are placed at seeded random days at least 10 days apart and 21 days from either edge of the
-    history, where a decomposition is least reliable.
+    and outages are placed at seeded random days at least 10 days apart, 8 weeks after the start of the
+    history (a trailing detector needs that much baseline) and 3 weeks before its end (where a decomposition
+    is least reliable).
     """
     as_of = pd.Timestamp(as_of).normalize()
     start = as_of - pd.Timedelta(days=days)
@@ -100,13 +102,13 @@ def default_events(as_of: pd.Timestamp | str = AS_OF, days: int = DAYS_OF_HISTOR
     for year in range(start.year, as_of.year + 1):
         eve = pd.Timestamp(year=year, month=12, day=23)
         first = (eve - start).days
-        if 21 <= first and first + 2 <= days - 21:
+        if _EDGE_START <= first and first + 2 <= days - _EDGE_END:
             events.append(PlantedEvent("holiday_spike", eve, days=2, factor=1.9))
             block(first, 2)
 
     plan = [("promotion", 3, 1.7)] * 4 + [("promotion", 2, 1.6)] * 2 + [("outage", 1, 0.3)] * 3
     for kind, length, factor in plan:
-        free = np.flatnonzero(~taken[21:days - 21 - length]) + 21
+        free = np.flatnonzero(~taken[_EDGE_START:days - _EDGE_END - length]) + _EDGE_START
         free = free[[not taken[f:f + length].any() for f in free]]
         if len(free) == 0:
             raise ValueError(f"default_events: no room for another {length}-day event in {days} days")

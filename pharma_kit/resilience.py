@@ -114,7 +114,7 @@ def retry(on: type[BaseException] | tuple[type[BaseException], ...] = (Transient
     log = logger if logger is not None else _LOG
 
     def decorate(fn: F) -> F:
-        name = getattr(fn, "__qualname__", repr(fn))
+        name = getattr(fn, "__qualname__", None) or type(fn).__qualname__  # callable objects have no __qualname__
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

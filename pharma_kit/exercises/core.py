@@ -90,6 +90,13 @@ def _describe_case(case: dict[str, Any], limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+class DemoText(str):
+    """A string that prints without quotes in a notebook."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 @dataclass
 class Question:
     """One checked exercise (Kaggle learntools' model): ``check``, ``hint`` and ``solution``."""
@@ -152,6 +159,16 @@ class Question:
                 if mismatch is not None:
                     return CheckResult(self.name, "incorrect", f"case {n} ({_describe_case(case)}): {mismatch}", n)
         return CheckResult(self.name, "correct", f"all {n} hidden cases match the reference", n)
+
+    def demo_wrong(self, label: str, seed: int = 0) -> str:
+        """Run the named classic wrong answer through ``check`` (a fixed seed, so the text is reproducible).
+
+        The result is returned as a line starting with "Demo", so course-run counters don't mistake it for an exercise.
+        """
+        if label not in self.wrong_answers:
+            raise KeyError(f"{self.name} has no wrong answer {label!r}; known: {sorted(self.wrong_answers)}")
+        result = self.check(self.wrong_answers[label], seed=seed)
+        return DemoText(f"Demo of the wrong answer {label!r} -> {result}")
 
     def hint(self, n: int = 1) -> None:
         """Print hint ``n`` (1-based); hints get more specific as ``n`` grows."""

@@ -1,0 +1,744 @@
+"""Data-quality validation as data, and cleaning that loses no row.
+
+Rules are declared as data (a dict, or YAML via :func:`load_rules`): per column (not-null, dtype,
+range, allowed values, regex, referential) and per table (uniqueness/duplicate keys, freshness,
+custom vectorised predicates). :func:`validate` runs every rule over the whole frame at once and
+returns a :class:`Report` (per rule: failing count, rate and a sample of failing rows).
+:func:`clean` turns the error-severity rules into reason codes and splits the feed into ``kept``
+and ``quarantine`` with :func:`split_rows`; rows in == kept + quarantined, always.
+
+Nothing here reads a clock: every date rule is relative to an explicit ``as_of``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pharma_kit.data import TRANSACTION_COLUMNS
+from pharma_kit.errors import DataQualityError
+
+SEVERITIES = ("error", "warn")
+CHECKS = ("not_null", "dtype", "range", "allowed", "regex", "referential", "no_future", "unique",
+          "freshness", "custom")
+#: Parsers a column's ``dtype`` may name (``money`` also accepts "$1,234.50" and repairs it).
+DTYPES = ("int64", "float64", "money", "datetime", "str")
+SAMPLE_SIZE = 5
+
+
+class MaxLossExceeded(DataQualityError):
+    """Cleaning would quarantine more than the allowed share of rows; the message lists every reason."""
+
+    def __init__(self, message: str, summary: pd.DataFrame | None = None):
+        super().__init__(message)
+        self.summary = summary
+
+
+# --------------------------------------------------------------------------- parsing (raw -> typed)
+_INT_TEXT = re.compile(r"[+-]?\d{1,18}")
+_MONEY_TEXT = r"(?P<sign>-?)\$(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
+
+
+def _blank_to_na(s: pd.Series) -> pd.Series:
+    """Text column with surrounding spaces removed and empty strings turned into missing values."""
+    t = s.astype("str").str.strip()
+    return t.where(t != "")
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Any column as ``str`` with missing values kept missing (object columns of mixed types included)."""
+    if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+        na = s.isna()
+        t = s.astype("str") if not na.all() else pd.Series(pd.NA, index=s.index, dtype="str")
+        return _blank_to_na(t.where(~na))
+    return _blank_to_na(s.astype("str").where(s.notna()))
+
+
+def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse a column to nullable ``Int64``; also return the mask of non-null values that are not integers."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return pd.Series(pd.NA, index=s.index, dtype="Int64"), s.notna()
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return s.astype("Int64"), pd.Series(False, index=s.index)
+    if pd.api.types.is_float_dtype(s.dtype):
+        v = s.to_numpy(dtype="float64", na_value=np.nan)
+        ok = np.isfinite(v) & (np.floor(v) == v) & (np.abs(v) < 2.0**62)
+        bad = ~ok & ~np.isnan(v)
+        out = pd.Series(np.where(ok, v, 0).astype("int64"), index=s.index).astype("Int64").where(ok)
+        return out, pd.Series(bad, index=s.index)
+    t = _as_text(s)
+    good = t.str.fullmatch(_INT_TEXT.pattern).fillna(False).astype(bool)
+    out = pd.Series(pd.NA, index=s.index, dtype="Int64")
+    if good.any():
+        out[good] = pd.to_numeric(t[good]).astype("int64")
+    return out, t.notna() & ~good
+
+
+def parse_float(s: pd.Series, money: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Parse a column to ``float64``; return (values, bad mask). ``money`` repairs "$1,234.50"-style text."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return pd.Series(np.nan, index=s.index), s.notna()
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        v = pd.Series(s.to_numpy(dtype="float64", na_value=np.nan), index=s.index)
+        bad = ~np.isfinite(v) & v.notna()
+        return v.where(~bad), bad
+    t = _as_text(s)
+    v = pd.to_numeric(t, errors="coerce").astype("float64")
+    failed = t.notna() & v.isna()
+    if money and failed.any():
+        parts = t[failed].str.extract(f"^{_MONEY_TEXT}$")
+        fixed = parts["sign"] + parts["num"].str.replace(",", "", regex=False) + parts["frac"].fillna("")
+        v.loc[failed] = pd.to_numeric(fixed, errors="coerce").astype("float64").to_numpy()
+    bad = t.notna() & ~np.isfinite(v.fillna(np.inf)) | (t.notna() & v.isna())
+    return v.where(~bad), bad
+
+
+def parse_datetime(s: pd.Series, fmt: str | None = "%Y-%m-%d %H:%M:%S") -> tuple[pd.Series, pd.Series]:
+    """Parse a column to ``datetime64[us]`` (``fmt`` first, then ISO 8601); return (values, bad mask)."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        v = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return v.astype("datetime64[us]"), pd.Series(False, index=s.index)
+    t = _as_text(s)
+    v = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    todo = t.notna()
+    if fmt is not None and todo.any():
+        v.loc[todo] = pd.to_datetime(t[todo], format=fmt, errors="coerce").astype("datetime64[us]")
+        todo = todo & v.isna()
+    if todo.any():
+        try:
+            iso = pd.to_datetime(t[todo], format="ISO8601", errors="coerce")
+            if getattr(iso.dt, "tz", None) is not None:  # offsets: compare in UTC, drop the zone
+                iso = iso.dt.tz_convert(None)
+            v.loc[todo] = iso.astype("datetime64[us]")
+        except (ValueError, TypeError, OverflowError):  # mixed time zones etc.: leave them unparsed
+            pass
+    return v, t.notna() & v.isna()
+
+
+def parse_column(s: pd.Series, dtype: str, fmt: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse one raw column to the declared ``dtype``; return (typed values, mask of unparseable non-nulls)."""
+    if dtype == "int64":
+        return parse_int(s)
+    if dtype in ("float64", "money"):
+        return parse_float(s, money=dtype == "money")
+    if dtype == "datetime":
+        return parse_datetime(s, fmt or "%Y-%m-%d %H:%M:%S")
+    if dtype == "str":
+        t = _as_text(s)
+        return t, pd.Series(False, index=s.index)
+    raise ValueError(f"unknown dtype {dtype!r}; expected one of {DTYPES}")
+
+
+# --------------------------------------------------------------------------- rules as data
+@dataclass(frozen=True)
+class Rule:
+    """One check. ``name`` is also the reason code a failing row gets in quarantine."""
+
+    name: str
+    check: str
+    column: str | None = None
+    severity: str = "error"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.check not in CHECKS:
+            raise ValueError(f"rule {self.name!r}: unknown check {self.check!r}; expected one of {CHECKS}")
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"rule {self.name!r}: severity must be 'error' or 'warn', got {self.severity!r}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A declared column: its target dtype (with an optional datetime format)."""
+
+    name: str
+    dtype: str
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Declared columns plus ordered rules. Rule order is quarantine precedence: the first failing rule wins."""
+
+    name: str
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...]
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "RuleSet":
+        """Build from ``{"table": name, "columns": {col: {dtype, format, checks: [...]}}, "table_checks": [...]}``."""
+        columns: list[Column] = []
+        rules: list[Rule] = []
+        for col, cspec in (spec.get("columns") or {}).items():
+            cspec = dict(cspec or {})
+            dtype = cspec.get("dtype", "str")
+            if dtype not in DTYPES:
+                raise ValueError(f"column {col!r}: unknown dtype {dtype!r}; expected one of {DTYPES}")
+            columns.append(Column(col, dtype, cspec.get("format")))
+            for r in cspec.get("checks") or []:
+                rules.append(_rule_from_dict(r, column=col))
+        for r in spec.get("table_checks") or []:
+            rules.append(_rule_from_dict(r, column=r.get("column")))
+        names = [r.name for r in rules]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"rule names must be unique (they are reason codes); repeated: {dup}")
+        return cls(str(spec.get("table", "table")), tuple(columns), tuple(rules))
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _rule_from_dict(r: Mapping[str, Any], column: str | None) -> Rule:
+    r = dict(r)
+    try:
+        name, check = r.pop("name"), r.pop("check")
+    except KeyError as exc:
+        raise ValueError(f"rule {r!r} needs 'name' and 'check'") from exc
+    r.pop("column", None)
+    severity = r.pop("severity", "error")
+    description = r.pop("description", "")
+    return Rule(name, check, column, severity, r, description)
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Read a rule set from a YAML file (same shape as :data:`TRANSACTION_RULES`)."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return RuleSet.from_dict(yaml.safe_load(fh))
+
+
+def _id_checks(col: str, short: str, extra: list[dict] | None = None) -> list[dict]:
+    return [
+        {"name": f"null_{short}", "check": "not_null", "description": f"{col} is missing"},
+        {"name": f"bad_{col}", "check": "dtype", "description": f"{col} is not an integer"},
+        *(extra or []),
+    ]
+
+
+#: The transactions feed's rules, as data. ``datasets/rules/transactions.yaml`` holds the same in YAML.
+TRANSACTION_RULES: dict[str, Any] = {
+    "table": "transactions",
+    "columns": {
+        "transaction_id": {"dtype": "int64", "checks": _id_checks("transaction_id", "transaction_id", [
+            {"name": "transaction_id_out_of_range", "check": "range", "min": 1}])},
+        "order_id": {"dtype": "int64", "checks": _id_checks("order_id", "order_id", [
+            {"name": "order_id_out_of_range", "check": "range", "min": 1}])},
+        "customer_id": {"dtype": "int64", "checks": _id_checks("customer_id", "customer", [
+            {"name": "customer_id_out_of_range", "check": "range", "min": 1}])},
+        "store_id": {"dtype": "int64", "checks": _id_checks("store_id", "store", [
+            {"name": "unknown_store", "check": "referential", "lookup": "stores", "key": "store_id",
+             "description": "store_id not in the stores table"}])},
+        "product_id": {"dtype": "int64", "checks": _id_checks("product_id", "product", [
+            {"name": "unknown_product", "check": "referential", "lookup": "products", "key": "product_id",
+             "description": "product_id not in the products table"}])},
+        "order_date": {"dtype": "datetime", "format": "%Y-%m-%d %H:%M:%S", "checks": [
+            {"name": "null_order_date", "check": "not_null"},
+            {"name": "unparseable_date", "check": "dtype", "description": "order_date is not a valid date"},
+            {"name": "future_date", "check": "no_future", "description": "order_date after as_of"},
+        ]},
+        "quantity": {"dtype": "int64", "checks": _id_checks("quantity", "quantity", [
+            {"name": "quantity_out_of_range", "check": "range", "min": 1, "max": 1000}])},
+        "amount": {"dtype": "money", "checks": [
+            {"name": "null_amount", "check": "not_null"},
+            {"name": "unparseable_amount", "check": "dtype", "description": "amount is not a number"},
+            {"name": "amount_type_drift", "check": "regex", "pattern": r"-?\d+\.\d{2}", "severity": "warn",
+             "description": "amount is not plain 0.00 text (e.g. '$1,234.50'); repaired, not quarantined"},
+            {"name": "negative_amount", "check": "range", "min": 0},
+            {"name": "amount_out_of_range", "check": "range", "max": 100_000},
+        ]},
+    },
+    "table_checks": [
+        {"name": "exact_duplicate", "check": "unique", "columns": "all",
+         "description": "an identical earlier row exists (the later copy is flagged)"},
+        {"name": "transaction_id_conflict", "check": "unique", "columns": ["transaction_id"],
+         "ignore_exact": True, "description": "transaction_id reused by a different row"},
+        {"name": "near_duplicate", "check": "custom", "predicate": "near_duplicate",
+         "keys": ["order_id", "customer_id", "store_id", "product_id", "quantity", "amount"],
+         "time": "order_date", "within": "5min",
+         "description": "a re-sent line: same order line a few seconds after an earlier copy"},
+        {"name": "stale_feed", "check": "freshness", "column": "order_date", "max_age": "3D", "severity": "warn",
+         "description": "the newest order is older than as_of - max_age"},
+    ],
+}
+
+
+# --------------------------------------------------------------------------- custom predicates
+def near_duplicate(typed: pd.DataFrame, *, keys: list[str], time: str, within: str = "5min",
+                   **_: Any) -> pd.Series:
+    """Rows that repeat an earlier row's ``keys`` with a ``time`` strictly later by at most ``within``."""
+    cand = typed.duplicated(subset=keys, keep=False) & typed[keys + [time]].notna().all(axis=1)
+    out = pd.Series(False, index=typed.index)
+    if not cand.any():
+        return out
+    sub = typed.loc[cand, keys + [time]].copy()
+    sub["_pos"] = np.flatnonzero(cand.to_numpy())
+    sub = sub.sort_values(keys + [time, "_pos"], kind="stable")
+    same = np.ones(len(sub), dtype=bool)
+    for k in keys:
+        v = sub[k].to_numpy()
+        same[1:] &= v[1:] == v[:-1]
+    same[0] = False
+    t = sub[time].to_numpy().astype("datetime64[us]").astype("int64")
+    dt = np.empty(len(sub), dtype="int64")
+    dt[0] = 0
+    dt[1:] = t[1:] - t[:-1]
+    limit = pd.Timedelta(within) // pd.Timedelta(microseconds=1)
+    hit = same & (dt > 0) & (dt <= limit)
+    vals = out.to_numpy().copy()
+    vals[sub["_pos"].to_numpy()[hit]] = True
+    return pd.Series(vals, index=typed.index)
+
+
+#: Named predicates usable from YAML (``check: custom, predicate: <name>``). A predicate takes the typed
+#: frame plus the rule's params and returns a boolean Series (True = failing), vectorised.
+PREDICATES: dict[str, Callable[..., pd.Series]] = {"near_duplicate": near_duplicate}
+
+
+# --------------------------------------------------------------------------- running rules
+@dataclass
+class Context:
+    """What rules see: raw and typed frames, parse failures, lookups and the as-of date."""
+
+    raw: pd.DataFrame
+    typed: pd.DataFrame
+    unparsed: dict[str, pd.Series]
+    lookups: Mapping[str, Any]
+    as_of: pd.Timestamp
+
+
+def _typed_scalar(value: Any, dtype: str) -> Any:
+    if dtype == "datetime":
+        return pd.Timestamp(value)
+    return value
+
+
+def evaluate(rule: Rule, ctx: Context) -> pd.Series | None:
+    """The rule's failing mask (True = row fails), or ``None`` when it cannot run (a lookup not given)."""
+    idx = ctx.typed.index
+    p = dict(rule.params)
+    col = ctx.typed[rule.column] if rule.column is not None and rule.column in ctx.typed else None
+    if rule.check == "not_null":
+        return col.isna() & ~ctx.unparsed[rule.column]
+    if rule.check == "dtype":
+        return ctx.unparsed[rule.column].copy()
+    if rule.check == "range":  # nulls are not_null's job: here they neither pass nor fail silently
+        fail = pd.Series(False, index=idx)
+        strict = bool(p.get("exclusive"))
+        kind = "datetime" if col.dtype.kind == "M" else ""
+        if p.get("min") is not None:
+            lo = _typed_scalar(p["min"], kind)
+            fail |= ((col <= lo) if strict else (col < lo)).fillna(False).astype(bool)
+        if p.get("max") is not None:
+            hi = _typed_scalar(p["max"], kind)
+            fail |= ((col >= hi) if strict else (col > hi)).fillna(False).astype(bool)
+        return fail & col.notna()
+    if rule.check == "allowed":
+        return col.notna() & ~col.isin(list(p["values"]))
+    if rule.check == "regex":  # a format rule on the text as it arrived; an already-typed column has no text
+        src = ctx.raw[rule.column]
+        if not (isinstance(src.dtype, pd.StringDtype) or src.dtype == object):
+            return pd.Series(False, index=idx)
+        text = _as_text(src)
+        return text.notna() & ~text.str.fullmatch(p["pattern"]).fillna(False).astype(bool)
+    if rule.check == "referential":
+        lookup = ctx.lookups.get(p["lookup"])
+        if lookup is None:
+            return None
+        keys = lookup[p.get("key", rule.column)] if isinstance(lookup, pd.DataFrame) else pd.Series(list(lookup))
+        keys = parse_int(keys)[0].dropna() if col.dtype == "Int64" else keys
+        return col.notna() & ~col.isin(keys.unique())
+    if rule.check == "no_future":
+        return col.notna() & (col > ctx.as_of).fillna(False).astype(bool)
+    if rule.check == "unique":
+        cols = p.get("columns", "all")
+        cols = list(ctx.typed.columns) if cols == "all" else list(cols)
+        dup = ctx.typed.duplicated(subset=cols, keep="first")
+        if p.get("ignore_exact"):
+            dup &= ~ctx.typed.duplicated(keep="first")
+        return dup
+    if rule.check == "custom":
+        pred = p.pop("predicate")
+        fn = PREDICATES[pred] if isinstance(pred, str) else pred
+        mask = fn(ctx.typed, **p)
+        if isinstance(mask, np.ndarray):
+            mask = pd.Series(mask, index=idx)
+        return mask.reindex(idx).fillna(False).astype(bool)
+    if rule.check == "freshness":  # a table rule: one failing "row" (the newest) when the feed is stale
+        newest = col.max()
+        limit = ctx.as_of - pd.Timedelta(p.get("max_age", "1D"))
+        fail = pd.Series(False, index=idx)
+        if pd.isna(newest) or newest < limit:
+            if pd.notna(newest):
+                fail.iloc[int(np.argmax(col.fillna(pd.Timestamp.min).to_numpy()))] = True
+            elif len(idx):
+                fail.iloc[0] = True
+        return fail
+    raise ValueError(f"unknown check {rule.check!r}")  # pragma: no cover - guarded by Rule
+
+
+def parse_frame(raw: pd.DataFrame, rules: RuleSet) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Parse every declared column of ``raw``; return the typed frame and per-column unparseable masks."""
+    missing = [c for c in rules.column_names if c not in raw.columns]
+    if missing:
+        raise DataQualityError(f"{rules.name}: required column(s) missing: {missing}; got {list(raw.columns)}")
+    typed = {}
+    unparsed = {}
+    for c in rules.columns:
+        typed[c.name], unparsed[c.name] = parse_column(raw[c.name], c.dtype, c.format)
+        unparsed[c.name] = unparsed[c.name].astype(bool)
+    return pd.DataFrame(typed, index=raw.index), unparsed
+
+
+@dataclass
+class RuleResult:
+    """One rule's outcome: failing count, rate and a sample of failing row labels and raw values."""
+
+    rule: Rule
+    failing: int | None
+    n_rows: int
+    sample_index: list
+    sample_values: list
+
+    @property
+    def rate(self) -> float | None:
+        if self.failing is None:
+            return None
+        return self.failing / self.n_rows if self.n_rows else 0.0
+
+    @property
+    def status(self) -> str:
+        if self.failing is None:
+            return "skipped"
+        return "pass" if self.failing == 0 else ("fail" if self.rule.severity == "error" else "warn")
+
+
+@dataclass
+class Report:
+    """What :func:`validate` found. Converts to a DataFrame, a dict and JSON; renders as HTML in notebooks."""
+
+    table: str
+    n_rows: int
+    as_of: pd.Timestamp
+    results: list[RuleResult]
+    masks: dict[str, pd.Series] = field(repr=False, default_factory=dict)
+    typed: pd.DataFrame | None = field(repr=False, default=None)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per rule, in declaration order."""
+        rows = [{
+            "rule": r.rule.name, "check": r.rule.check, "column": r.rule.column or "",
+            "severity": r.rule.severity, "status": r.status,
+            "failing": r.failing if r.failing is not None else pd.NA, "rate": r.rate if r.rate is not None else np.nan,
+            "sample_index": r.sample_index, "sample_values": r.sample_values,
+        } for r in self.results]
+        df = pd.DataFrame(rows, columns=["rule", "check", "column", "severity", "status", "failing", "rate",
+                                         "sample_index", "sample_values"])
+        df["failing"] = df["failing"].astype("Int64")
+        return df.set_index("rule")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form (JSON-ready)."""
+        return {
+            "table": self.table, "n_rows": self.n_rows, "as_of": self.as_of.isoformat(),
+            "rules": [{
+                "rule": r.rule.name, "check": r.rule.check, "column": r.rule.column, "severity": r.rule.severity,
+                "status": r.status, "failing": r.failing, "rate": r.rate,
+                "sample_index": [_jsonable(i) for i in r.sample_index],
+                "sample_values": [_jsonable(v) for v in r.sample_values],
+            } for r in self.results],
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @property
+    def errors(self) -> list[RuleResult]:
+        return [r for r in self.results if r.status == "fail"]
+
+    @property
+    def warnings(self) -> list[RuleResult]:
+        return [r for r in self.results if r.status == "warn"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def failing_counts(self) -> pd.Series:
+        """Failing rows per rule that ran (skipped rules left out)."""
+        return pd.Series({r.rule.name: r.failing for r in self.results if r.failing is not None},
+                         dtype="int64", name="failing")
+
+    def raise_for_errors(self) -> "Report":
+        """Raise :class:`DataQualityError` listing EVERY error-severity failure (not only the first)."""
+        errs = self.errors
+        if errs:
+            lines = [f"  - {r.rule.name} ({r.rule.column or 'table'}): {r.failing:,} of {self.n_rows:,} rows "
+                     f"({r.rate:.2%}); e.g. rows {r.sample_index[:3]}" for r in errs]
+            raise DataQualityError(f"{self.table}: {len(errs)} rule(s) failed:\n" + "\n".join(lines))
+        return self
+
+    def __str__(self) -> str:
+        head = f"Report[{self.table}] {self.n_rows:,} rows, as_of {self.as_of.date()}: " \
+               f"{len(self.errors)} error rule(s) failing, {len(self.warnings)} warning(s)"
+        body = [f"  {r.status:>7}  {r.rule.name:<28} {('-' if r.failing is None else f'{r.failing:,}'):>9}"
+                for r in self.results if r.status != "pass"]
+        return "\n".join([head, *body])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        colour = {"fail": "#f8d7da", "warn": "#fff3cd", "pass": "#ffffff", "skipped": "#e2e3e5"}
+        rows = "".join(
+            f"<tr style='background:{colour[r.status]}'><td>{escape(r.rule.name)}</td><td>{escape(r.rule.check)}</td>"
+            f"<td>{escape(r.rule.column or '')}</td><td>{r.rule.severity}</td><td>{r.status}</td>"
+            f"<td style='text-align:right'>{'' if r.failing is None else f'{r.failing:,}'}</td>"
+            f"<td style='text-align:right'>{'' if r.rate is None else f'{r.rate:.3%}'}</td>"
+            f"<td>{escape(', '.join(map(str, r.sample_values[:3])))}</td></tr>" for r in self.results)
+        return (f"<p><b>{escape(self.table)}</b>: {self.n_rows:,} rows, as_of {self.as_of.date()}, "
+                f"{len(self.errors)} failing error rule(s), {len(self.warnings)} warning(s)</p>"
+                "<table><tr><th>rule</th><th>check</th><th>column</th><th>severity</th><th>status</th>"
+                f"<th>failing</th><th>rate</th><th>sample</th></tr>{rows}</table>")
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    if isinstance(v, (int, float, str, bool)):
+        return v
+    return str(v)
+
+
+def validate(raw: pd.DataFrame, rules: RuleSet | Mapping[str, Any] | None = None, *, as_of: Any,
+             lookups: Mapping[str, Any] | None = None, checks: Iterable[str] | None = None) -> Report:
+    """Run every rule (or only those whose check is in ``checks``) over ``raw``; all vectorised."""
+    if as_of is None:
+        raise ValueError("validate needs an explicit as_of date (never the wall clock)")
+    rs = _ruleset(rules)
+    as_of = pd.Timestamp(as_of)
+    typed, unparsed = parse_frame(raw, rs)
+    ctx = Context(raw, typed, unparsed, dict(lookups or {}), as_of)
+    results: list[RuleResult] = []
+    masks: dict[str, pd.Series] = {}
+    wanted = None if checks is None else set(checks)
+    for rule in rs.rules:
+        if wanted is not None and rule.check not in wanted:
+            continue
+        mask = evaluate(rule, ctx)
+        if mask is None:
+            results.append(RuleResult(rule, None, len(raw), [], []))
+            continue
+        mask = mask.astype(bool)
+        masks[rule.name] = mask
+        pos = np.flatnonzero(mask.to_numpy())
+        sample = pos[:SAMPLE_SIZE]
+        if rule.column is not None and rule.column in raw:
+            values = [_jsonable(v) for v in raw[rule.column].iloc[sample].tolist()]
+        else:
+            values = [_jsonable(v) for v in raw.index[sample].tolist()]
+        results.append(RuleResult(rule, int(len(pos)), len(raw), [_jsonable(i) for i in raw.index[sample]], values))
+    return Report(rs.name, len(raw), as_of, results, masks, typed)
+
+
+def _ruleset(rules: RuleSet | Mapping[str, Any] | None) -> RuleSet:
+    if rules is None:
+        return RuleSet.from_dict(TRANSACTION_RULES)
+    if isinstance(rules, RuleSet):
+        return rules
+    return RuleSet.from_dict(rules)
+
+
+class Validator:
+    """Fluent sugar over :func:`validate`: ``Validator(df, as_of=...).check_nulls().check_types().report()``."""
+
+    _GROUPS = {
+        "check_nulls": ("not_null",), "check_types": ("dtype", "regex"), "check_ranges": ("range", "allowed"),
+        "check_dates": ("no_future", "freshness"), "check_references": ("referential",),
+        "check_duplicates": ("unique",), "check_custom": ("custom",),
+    }
+
+    def __init__(self, raw: pd.DataFrame, rules: RuleSet | Mapping[str, Any] | None = None, *, as_of: Any,
+                 lookups: Mapping[str, Any] | None = None):
+        self.raw, self.rules, self.as_of, self.lookups = raw, rules, as_of, lookups
+        self.selected: list[str] = []
+
+    def __getattr__(self, name: str) -> Callable[[], "Validator"]:
+        if name in Validator._GROUPS:
+            def add() -> "Validator":
+                self.selected.extend(Validator._GROUPS[name])
+                return self
+            return add
+        raise AttributeError(name)
+
+    def check_all(self) -> "Validator":
+        self.selected.extend(CHECKS)
+        return self
+
+    def report(self) -> Report:
+        return validate(self.raw, self.rules, as_of=self.as_of, lookups=self.lookups, checks=self.selected)
+
+
+# --------------------------------------------------------------------------- cleaning without loss
+@dataclass
+class CleanResult:
+    """Kept rows, quarantined rows (with a ``reason``), and the report that decided."""
+
+    kept: pd.DataFrame
+    quarantine: pd.DataFrame
+    reasons: list[str] = field(default_factory=list)
+    report: Report | None = field(default=None, repr=False)
+
+    @property
+    def n_in(self) -> int:
+        return len(self.kept) + len(self.quarantine)
+
+    @property
+    def loss_rate(self) -> float:
+        return len(self.quarantine) / self.n_in if self.n_in else 0.0
+
+    def summary(self) -> pd.DataFrame:
+        """Quarantined rows per reason (declaration order, reasons with rows only) and their share of all rows."""
+        counts = self.quarantine["reason"].value_counts() if len(self.quarantine) else pd.Series(dtype="int64")
+        order = [r for r in self.reasons if counts.get(r, 0) > 0]
+        order += sorted(set(counts.index) - set(order))
+        rows = np.array([int(counts[r]) for r in order], dtype="int64")
+        out = pd.DataFrame({"rows": rows, "rate": rows / self.n_in if self.n_in else rows * 0.0},
+                           index=pd.Index(order, name="reason", dtype="str"))
+        return out
+
+    def check_max_loss(self, max_loss: float | None) -> "CleanResult":
+        """Raise :class:`MaxLossExceeded` when the quarantined share is above ``max_loss``."""
+        if max_loss is not None and self.loss_rate > max_loss:
+            s = self.summary()
+            detail = "; ".join(f"{r}={int(n):,}" for r, n in s["rows"].items())
+            raise MaxLossExceeded(
+                f"quarantined {len(self.quarantine):,} of {self.n_in:,} rows ({self.loss_rate:.2%}) "
+                f"> max_loss {max_loss:.2%}: {detail}", s)
+        return self
+
+    def __repr__(self) -> str:
+        return (f"CleanResult(kept={len(self.kept):,}, quarantine={len(self.quarantine):,}, "
+                f"loss={self.loss_rate:.2%})")
+
+
+def split_rows(df: pd.DataFrame, reasons: Mapping[str, Any], *, max_loss: float | None = None) -> CleanResult:
+    """Split ``df`` into kept rows and quarantined rows; each row gets the FIRST reason whose mask is True.
+
+    Works on any frame. ``reasons`` maps reason code -> boolean mask aligned to ``df`` (Series with the
+    same index, or an array of ``len(df)``). A mask with missing values is an error: decide what NA means.
+    """
+    if not df.index.is_unique:
+        raise ValueError("split_rows: df.index has repeated labels; kept/quarantine could not be disjoint "
+                         "(call reset_index first)")
+    if "reason" in df.columns:
+        raise ValueError("split_rows: df already has a 'reason' column")
+    n = len(df)
+    code = np.full(n, -1, dtype="int64")
+    names = list(reasons)
+    for i, name in enumerate(names):
+        m = reasons[name]
+        if isinstance(m, pd.Series):
+            if not m.index.equals(df.index):
+                if len(m.index) == n and m.index.is_unique and m.index.isin(df.index).all():
+                    m = m.reindex(df.index)
+                else:
+                    raise ValueError(f"split_rows: mask {name!r} is not aligned with df.index")
+            if m.isna().any():
+                raise ValueError(f"split_rows: mask {name!r} has {int(m.isna().sum())} missing values; "
+                                 "NaN is neither True nor False -- fill it explicitly")
+            arr = m.to_numpy(dtype=bool)
+        else:
+            arr = np.asarray(m)
+            if arr.shape != (n,):
+                raise ValueError(f"split_rows: mask {name!r} has shape {arr.shape}, expected ({n},)")
+            if arr.dtype != bool:
+                raise ValueError(f"split_rows: mask {name!r} must be boolean, got {arr.dtype}")
+        code[(code < 0) & arr] = i
+    keep = code < 0
+    kept = df.iloc[np.flatnonzero(keep)]
+    q_pos = np.flatnonzero(~keep)
+    quarantine = df.iloc[q_pos].copy()
+    labels = np.array(names, dtype=object)[code[q_pos]] if len(names) else np.array([], dtype=object)
+    quarantine["reason"] = pd.array(labels, dtype="str")
+    return CleanResult(kept, quarantine, names).check_max_loss(max_loss)
+
+
+def clean(raw: pd.DataFrame, *, as_of: Any, stores: pd.DataFrame | None = None,
+          products: pd.DataFrame | None = None, max_loss: float | None = None,
+          rules: RuleSet | Mapping[str, Any] | None = None) -> CleanResult:
+    """Validate the transactions feed and split it: typed ``kept`` rows and raw ``quarantine`` rows with reasons.
+
+    Every error-severity rule is a reason code (first failing rule wins, in declaration order). Type
+    drift in ``amount`` ("$1,234.50") is a *warning*: the value is unambiguous, so it is repaired and
+    the row kept. Referential rules run only for the lookups given (``stores``, ``products``).
+    """
+    rs = _ruleset(rules)
+    lookups = {k: v for k, v in {"stores": stores, "products": products}.items() if v is not None}
+    report = validate(raw, rs, as_of=as_of, lookups=lookups)
+    reasons = {r.rule.name: report.masks[r.rule.name] for r in report.results
+               if r.rule.severity == "error" and r.rule.name in report.masks}
+    res = split_rows(report.typed, reasons)
+    kept = res.kept
+    for c in rs.columns:
+        if c.dtype == "int64":
+            kept[c.name] = kept[c.name].astype("int64")
+        elif c.dtype in ("float64", "money"):
+            kept[c.name] = kept[c.name].astype("float64")
+        elif c.dtype == "datetime":
+            kept[c.name] = kept[c.name].astype("datetime64[us]")
+    quarantine = raw.loc[res.quarantine.index].copy()
+    quarantine["reason"] = res.quarantine["reason"]
+    out = CleanResult(kept, quarantine, res.reasons, report)
+    return out.check_max_loss(max_loss)
+
+
+def clean_csv(path: str | Path, *, as_of: Any, stores: pd.DataFrame | None = None,
+              products: pd.DataFrame | None = None, max_loss: float | None = None,
+              rules: RuleSet | Mapping[str, Any] | None = None, extra: str = "ignore") -> CleanResult:
+    """Read a transactions CSV as text and :func:`clean` it; indices are the file's line numbers.
+
+    Lines the reader rejects (wrong column count, repeated header, undecodable bytes) join the
+    quarantine with their reason and raw text, so records in == kept + quarantined.
+    """
+    from pharma_kit.readers import read_csv_text
+
+    rs = _ruleset(rules)
+    read = read_csv_text(path, rs.column_names, extra=extra)
+    res = clean(read.frame, as_of=as_of, stores=stores, products=products, rules=rs)
+    quarantine = pd.concat([res.quarantine, read.rejected], axis=0) if len(read.rejected) else res.quarantine
+    if "raw_line" not in quarantine:
+        quarantine["raw_line"] = pd.Series(pd.NA, index=quarantine.index, dtype="str")
+    quarantine = quarantine.sort_index(kind="stable")
+    reasons = res.reasons + [r for r in ("wrong_column_count", "repeated_header", "non_utf8_bytes")
+                             if r in set(read.rejected["reason"])]
+    out = CleanResult(res.kept, quarantine, reasons, res.report)
+    return out.check_max_loss(max_loss)
+
+
+__all__ = [
+    "CHECKS", "DTYPES", "TRANSACTION_RULES", "PREDICATES", "CleanResult", "Column", "Context", "DataQualityError",
+    "MaxLossExceeded", "Report", "Rule", "RuleResult", "RuleSet", "Validator", "clean", "clean_csv", "evaluate",
+    "load_rules", "near_duplicate", "parse_column", "parse_datetime", "parse_float", "parse_frame", "parse_int",
+    "split_rows", "validate",
+]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-import math
+import queue
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Literal, Sequence
@@ -64,6 +65,17 @@ class AggSpec:
 # --------------------------------------------------------------------------------------------------
 # running state
 # --------------------------------------------------------------------------------------------------
+def sorted_unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values by sort + neighbour compare (NumPy 2.4's hash-based ``np.unique`` is slower here)."""
+    a = np.sort(a)
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
 class KeyMap:
     """Map int64 keys to dense slots (first-seen order) in O(n) per block: a lookup table, or a hash index."""
 
@@ -113,7 +125,7 @@ class KeyMap:
         s = self._lut[off]
         miss = s < 0
         if miss.any():
-            new = np.unique(keys[miss])
+            new = sorted_unique(keys[miss])
             self._lut[new - self._base] = self._append(new)
             s = self._lut[off]
         return s.astype(np.int64)
@@ -124,34 +136,53 @@ class KeyMap:
         s = self._index.get_indexer(keys)
         miss = s < 0
         if miss.any():
-            self._append(np.unique(keys[miss]))
+            self._append(sorted_unique(keys[miss]))
             self._index = pd.Index(self.keys[:self.n])
             s = self._index.get_indexer(keys)
         return s.astype(np.int64)
 
 
 class PairSet:
-    """An exact set of (slot, value) pairs, kept as one sorted array of packed int64 codes (8 bytes a pair).
+    """An exact set of (slot, value) pairs, kept as sorted arrays of packed int64 codes (8 bytes a pair).
 
+    Two levels, like a tiny LSM tree: new codes merge into a small ``pending`` run every block and into the
+    big run only when ``pending`` reaches a quarter of it, so the big copy happens O(log n) times, not per block.
     Values outside ``[0, 2**32)`` switch it, permanently and exactly, to a slower two-column form.
     """
 
     def __init__(self) -> None:
         self.codes = np.empty(0, dtype=np.int64)
+        self.pending = np.empty(0, dtype=np.int64)
         self._wide: pd.DataFrame | None = None
 
     @property
     def nbytes(self) -> int:
         if self._wide is not None:
             return int(self._wide.memory_usage(index=False).sum())
-        return int(self.codes.nbytes)
+        return int(self.codes.nbytes + self.pending.nbytes)
+
+    @staticmethod
+    def _missing_from(run: np.ndarray, c: np.ndarray) -> np.ndarray:
+        if not len(run) or not len(c):
+            return c
+        pos = np.searchsorted(run, c)
+        return c[run[np.minimum(pos, len(run) - 1)] != c]
+
+    @staticmethod
+    def _merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # two sorted runs: the stable sort (timsort) merges them in linear time
+        return np.sort(np.concatenate([a, b]), kind="stable") if len(a) and len(b) else (a if len(a) else b)
+
+    def _all_codes(self) -> np.ndarray:
+        return self._merge(self.codes, self.pending)
 
     def add(self, slots: np.ndarray, values: np.ndarray) -> None:
         if len(values) == 0:
             return
         if self._wide is None and (values.min() < 0 or values.max() >= 1 << 32):
-            self._wide = pd.DataFrame({"slot": self.codes >> 32, "value": self.codes & 0xFFFFFFFF})
-            self.codes = np.empty(0, dtype=np.int64)
+            codes = self._all_codes()
+            self._wide = pd.DataFrame({"slot": codes >> 32, "value": codes & 0xFFFFFFFF})
+            self.codes = self.pending = np.empty(0, dtype=np.int64)
         if self._wide is not None:
             block = pd.DataFrame({"slot": slots, "value": values})
             self._wide = pd.concat([self._wide, block], ignore_index=True).drop_duplicates(ignore_index=True)
@@ -162,20 +193,18 @@ class PairSet:
             keep[0] = True
             np.not_equal(c[1:], c[:-1], out=keep[1:])
             c = c[keep]
-        c = np.unique(c)
-        if len(self.codes):
-            pos = np.searchsorted(self.codes, c)
-            seen = self.codes[np.minimum(pos, len(self.codes) - 1)] == c
-            c = c[~seen]
-            if len(c):
-                # two sorted runs: the stable sort (timsort) merges them in linear time
-                self.codes = np.sort(np.concatenate([self.codes, c]), kind="stable")
-        else:
-            self.codes = c
+        c = self._missing_from(self.pending, self._missing_from(self.codes, sorted_unique(c)))
+        self.pending = self._merge(self.pending, c)
+        if len(self.pending) * 4 > len(self.codes):
+            self.codes = self._merge(self.codes, self.pending)
+            self.pending = np.empty(0, dtype=np.int64)
 
     def counts(self, n_slots: int) -> np.ndarray:
         """Distinct values per slot."""
-        slots = self._wide["slot"].to_numpy() if self._wide is not None else self.codes >> 32
+        if self._wide is not None:
+            slots = self._wide["slot"].to_numpy()
+        else:
+            slots = np.concatenate([self.codes >> 32, self.pending >> 32])
         return np.bincount(slots, minlength=n_slots).astype(np.int64)
 
 
@@ -307,7 +336,6 @@ class _Rejects:
         self.columns: list[str] = []
         self.reasons: list[str] = []
         self.values: list[list[str]] = []
-        self.group: list[int] = []
 
     def add(self, lines: np.ndarray, column: str, reason: str, values: Sequence[str]) -> None:
         self.lines.append(np.asarray(lines, dtype=np.int64))
@@ -383,6 +411,16 @@ def _cast_flagging(arr: pa.Array, typ: pa.DataType) -> tuple[pa.Array, np.ndarra
     return pa.concat_arrays([a, b]), bad
 
 
+def _type_words(typ: pa.DataType) -> str:
+    if pa.types.is_integer(typ):
+        return "not an integer"
+    if pa.types.is_floating(typ):
+        return "not a number"
+    if pa.types.is_timestamp(typ):
+        return "not a valid date-time (YYYY-MM-DD HH:MM:SS)"
+    return f"not a valid {typ}"
+
+
 def _to_numpy(arr: pa.Array, typ: pa.DataType) -> np.ndarray:
     if pa.types.is_timestamp(typ):
         arr = arr.cast(pa.int64())
@@ -410,7 +448,7 @@ class _Block:
     problems: list[tuple[np.ndarray, str, str, list[str]]]  # (row positions, column, reason, raw values)
 
 
-def _check_block(batch: pa.RecordBatch, spec: AggSpec, tolerant: bool) -> _Block:
+def _check_block(batch: pa.RecordBatch | pa.Table, spec: AggSpec, tolerant: bool) -> _Block:
     """Type every needed column, flagging unparseable and missing values (first failing column wins)."""
     n = batch.num_rows
     valid = np.ones(n, dtype=bool)
@@ -418,11 +456,13 @@ def _check_block(batch: pa.RecordBatch, spec: AggSpec, tolerant: bool) -> _Block
     arrays = {}
     for name, typ in spec.arrow_types().items():
         raw = batch.column(name)
+        if isinstance(raw, pa.ChunkedArray):
+            raw = raw.combine_chunks() if raw.num_chunks != 1 else raw.chunk(0)
         arr, bad = (_cast_flagging(raw, typ) if tolerant and raw.type != typ else (raw, None))
         if bad is not None:
             pos = np.flatnonzero(bad & valid)
             if len(pos):
-                problems.append((pos, name, f"not a valid {typ}", [str(x) for x in raw.take(pos).to_pylist()]))
+                problems.append((pos, name, _type_words(typ), [str(x) for x in raw.take(pos).to_pylist()]))
                 valid[pos] = False
         if arr.null_count:
             nulls = arr.is_null().to_numpy(zero_copy_only=False) & valid
@@ -468,46 +508,118 @@ def _raise_first(path: Path, line: int, column: str, reason: str, value: str) ->
     raise InputFileError(f"{path}: {where}: {reason} ({value!r})")
 
 
+def _prefetch(reader, depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """Parse in a background thread at most ``depth`` batches ahead: overlap parsing with NumPy, keep memory bounded."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for batch in reader:
+                if not put(("batch", batch)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", exc))
+
+    thread = threading.Thread(target=run, name="pharma_kit-csv-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+class _NeedsTolerantPass(Exception):
+    """The fast typed pass met a bad line; the careful pass (text columns, one thread) finds exactly which."""
+
+
+def _line_blocks(path: Path, block_size: int) -> Iterator[tuple[int, bytes, int]]:
+    """Yield (first line number, whole lines as bytes, bytes consumed) after the header: we control the memory."""
+    with open(path, "rb") as fh:
+        header = fh.readline()
+        consumed, line, carry = len(header), 2, b""
+        while True:
+            chunk = fh.read(block_size)
+            if not chunk:
+                if carry:  # the last line has no newline (possibly truncated): the parser judges it
+                    yield line, carry, consumed + len(carry)
+                return
+            data = carry + chunk if carry else chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # one line longer than a block: keep reading
+                carry = data
+                continue
+            block, carry = data[:cut], data[cut:]
+            consumed += len(block)
+            yield line, block, consumed
+            line += block.count(b"\n")
+
+
 def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, on_bad_rows: str,
                    tolerant: bool) -> tuple[PartialAggregate, ChunkReport]:
-    _csv_header(path, spec.columns)
-    handler_rows: list[tuple[int, str, str]] = []
+    """One pass: split the file into blocks of whole lines, parse each with explicit types, fold it into the state.
 
-    def on_invalid(row) -> str:
-        text = row.text if len(row.text) <= 200 else row.text[:197] + "..."
-        number = row.number if row.number is not None else -1
-        handler_rows.append((number, f"expected {row.expected_columns} columns, got {row.actual_columns}", text))
-        return "skip"
-
+    The fast pass parses each block on all cores; a bad line or value sends us to the careful pass
+    (text columns, one thread), which knows every rejected row's line number.
+    """
+    header = _csv_header(path, spec.columns)
     types = spec.arrow_types()
     read_types = {k: (pa.string() if tolerant else t) for k, t in types.items()}
-    reader = pacsv.open_csv(
-        pa.OSFile(str(path)),
-        read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(include_columns=spec.columns, column_types=read_types,
-                                             strings_can_be_null=True),
-    )
+    convert = pacsv.ConvertOptions(include_columns=spec.columns, column_types=read_types, strings_can_be_null=True)
+    read = pacsv.ReadOptions(column_names=header, use_threads=not tolerant, block_size=1 << 20)
+
+    def parse(item: tuple[int, bytes, int]):
+        first_line, data, consumed = item
+        bad: list[tuple[int, str, str]] = []
+
+        def on_invalid(row) -> str:
+            text = row.text if len(row.text) <= 200 else row.text[:197] + "..."
+            number = first_line + row.number - 1 if row.number is not None else -1
+            bad.append((number, f"expected {row.expected_columns} columns, got {row.actual_columns}", text))
+            return "skip"
+
+        parse_opts = pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False)
+        table = pacsv.read_csv(pa.py_buffer(data), read_options=read, parse_options=parse_opts,
+                               convert_options=convert)
+        return first_line, table, bad, consumed
+
     state = PartialAggregate(spec)
     rejects = _Rejects()
     report = ChunkReport(str(path), mode="tolerant" if tolerant else "typed")
-    size = path.stat().st_size
-    bar = _Progress(size, path.name, progress)
-    parsed = 0  # rows the parser produced so far (valid or not), i.e. lines minus header and parser rejects
-    bad_lines = np.empty(0, dtype=np.int64)
-    taken = 0
+    bar = _Progress(path.stat().st_size, path.name, progress)
+    rows_read = 0
+    batches = _prefetch(map(parse, _line_blocks(path, block_size)), depth=1)
     try:
-        for batch in reader:
-            if len(handler_rows) > taken:
-                new = handler_rows[taken:]
-                taken = len(handler_rows)
-                bad_lines = np.sort(np.concatenate([bad_lines, np.array([r[0] for r in new], dtype=np.int64)]))
+        for first_line, table, bad, consumed in batches:
+            if bad:
+                if not tolerant:
+                    raise _NeedsTolerantPass("a line with the wrong number of columns")
+                bad.sort()
                 if on_bad_rows == "raise":
-                    first = min(new)
-                    _raise_first(path, first[0], "", first[1], first[2])
-            block = _check_block(batch, spec, tolerant)
+                    _raise_first(path, bad[0][0], "", bad[0][1], bad[0][2])
+                for number, reason, text in bad:
+                    rejects.add(np.array([number]), "", reason, [text])
+            bad_lines = np.array([b[0] for b in bad], dtype=np.int64)
+            block = _check_block(table, spec, tolerant)
             for pos, col, reason, vals in block.problems:
-                lines = _lines_of(parsed + pos, bad_lines)
+                lines = _lines_of(pos, bad_lines, first_line)
                 if on_bad_rows == "raise":
                     _raise_first(path, int(lines[0]), col, reason, vals[0])
                 rejects.add(lines, col, reason, vals)
@@ -515,27 +627,15 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
             sel = (lambda x: x) if ok.all() else (lambda x: x[ok])
             state.update(sel(a[spec.by]), sel(a[spec.value]), sel(a[spec.date]) if spec.date else None,
                          {d: sel(a[d]) for d in spec.distinct})
-            parsed += batch.num_rows
+            rows_read += table.num_rows + len(bad)
             report.blocks += 1
-            bar.update(reader_position(reader_file := None) if False else 0, parsed) if False else None
-            bar.update(_tell(path, size, parsed, report.blocks, block_size), parsed)
+            bar.update(consumed, rows_read)
     finally:
+        batches.close()
         bar.close()
-    # the parser may have rejected lines after the last block
-    new = handler_rows[taken:]
-    if new and on_bad_rows == "raise":
-        first = min(new)
-        _raise_first(path, first[0], "", first[1], first[2])
-    for number, reason, text in sorted(handler_rows):
-        rejects.add(np.array([number]), "", reason, [text])
-    report.rows_read = parsed + len(handler_rows)
-    report.bytes_read = size
+    report.rows_read = rows_read
+    report.bytes_read = path.stat().st_size
     return _finish(state, rejects, report)
-
-
-def _tell(path: Path, size: int, parsed: int, blocks: int, block_size: int) -> int:
-    """Bytes consumed so far, estimated from whole blocks (the reader reads ahead on its own threads)."""
-    return min(size, blocks * block_size)
 
 
 def _finish(state: PartialAggregate, rejects: _Rejects, report: ChunkReport) -> tuple[PartialAggregate, ChunkReport]:
@@ -615,10 +715,10 @@ def aggregate_file_report(path: str | Path, by: str = "customer_id", *, value: s
     else:
         try:
             state, report = _aggregate_csv(path, spec, block_size, progress, on_bad_rows, tolerant=False)
-        except pa.ArrowInvalid as exc:
-            if "conversion error" not in str(exc):
+        except (pa.ArrowInvalid, _NeedsTolerantPass) as exc:
+            if isinstance(exc, pa.ArrowInvalid) and "conversion error" not in str(exc):
                 raise InputFileError(f"{path}: the CSV cannot be parsed: {exc}") from None
-            # a value that does not parse: read again as text and find exactly which rows are bad
+            # a bad line or value: read again as text, one thread, and find exactly which rows are bad
             try:
                 state, report = _aggregate_csv(path, spec, block_size, progress, on_bad_rows, tolerant=True)
             except pa.ArrowInvalid as exc2:
@@ -645,26 +745,30 @@ def aggregate_file(path: str | Path, by: str = "customer_id", *, value: str = "a
 def chunk_partials(chunk: pd.DataFrame, by: str = "customer_id", value: str = "amount",
                    date: str = "order_date") -> pd.DataFrame:
     """One chunk's partial aggregates per key (rows, sum, mean, min, max, last date) as a DataFrame."""
-    g = chunk.groupby(by, sort=True)[[value, date]]
-    out = g.agg(**{
-        "rows": (value, "size"), f"{value}_sum": (value, "sum"), f"{value}_mean": (value, "mean"),
-        f"{value}_min": (value, "min"), f"{value}_max": (value, "max"), f"last_{date}": (date, "max"),
-    })
-    return out.reset_index()
+    g = chunk.groupby(by, sort=True)
+    v = g[value]
+    out = pd.DataFrame({"rows": v.size(), f"{value}_sum": v.sum(), f"{value}_mean": v.mean(),
+                        f"{value}_min": v.min(), f"{value}_max": v.max(), f"last_{date}": g[date].max()})
+    return out.rename_axis(by).reset_index()
 
 
 def combine_partials(partials: list[pd.DataFrame], by: str = "customer_id", value: str = "amount",
                      date: str = "order_date") -> pd.DataFrame:
     """Merge chunk partials exactly: add rows and sums, min of mins, max of maxes; the mean is sum / rows at the end."""
-    cols = [by, "rows", f"{value}_sum", f"{value}_mean", f"{value}_min", f"{value}_max", f"last_{date}"]
-    both = pd.concat([p[[c for c in cols if c != f"{value}_mean"]] for p in partials], ignore_index=True)
-    out = both.groupby(by, sort=True).agg(**{
-        "rows": ("rows", "sum"), f"{value}_sum": (f"{value}_sum", "sum"),
-        f"{value}_min": (f"{value}_min", "min"), f"{value}_max": (f"{value}_max", "max"),
-        f"last_{date}": (f"last_{date}", "max"),
-    }).reset_index()
-    out[f"{value}_mean"] = out[f"{value}_sum"] / out["rows"]
-    return out[cols]
+    both = pd.concat(partials, ignore_index=True)
+    g = both.groupby(by, sort=True)
+    out = pd.DataFrame({"rows": g["rows"].sum(), f"{value}_sum": g[f"{value}_sum"].sum()})
+    out[f"{value}_mean"] = out[f"{value}_sum"] / out["rows"]  # derived only now, from the merged sum and count
+    out[f"{value}_min"] = g[f"{value}_min"].min()
+    out[f"{value}_max"] = g[f"{value}_max"].max()
+    out[f"last_{date}"] = g[f"last_{date}"].max()
+    return out.rename_axis(by).reset_index()
+
+
+def distinct_per_key(chunks: list[pd.DataFrame], by: str = "customer_id", col: str = "order_id") -> pd.Series:
+    """Exact distinct ``col`` values per key across chunks: union the (key, value) pairs, then count. Never add counts."""
+    pairs = pd.concat([c[[by, col]].drop_duplicates() for c in chunks], ignore_index=True).drop_duplicates()
+    return pairs.groupby(by, sort=True).size().astype("int64").rename(f"{col}_nunique")
 
 
 def mean_of_chunk_means(partials: list[pd.DataFrame], by: str = "customer_id", value: str = "amount") -> pd.Series:
@@ -789,7 +893,13 @@ def aggregate_dask(path: str | Path, spec: AggSpec = AggSpec(), blocksize: str |
     path = Path(path)
     _check_path(path)
     if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-        ddf = dd.read_parquet(str(path), columns=spec.columns)
+        # one partition per Parquet file (dask's own read_parquet trips a pandas 3.1 deprecation)
+        import pyarrow.dataset as pads
+        import pyarrow.parquet as pq
+
+        files = sorted(pads.dataset(str(path), format="parquet", partitioning="hive").files)
+        meta = pq.read_schema(files[0]).empty_table().select(spec.columns).to_pandas()
+        ddf = dd.from_map(_read_parquet_columns, files, columns=spec.columns, meta=meta)
     else:
         _csv_header(path, spec.columns)
         ddf = dd.read_csv(str(path), blocksize=blocksize, **_read_kwargs(spec))
@@ -803,6 +913,12 @@ def aggregate_dask(path: str | Path, spec: AggSpec = AggSpec(), blocksize: str |
     with dask.config.set(scheduler=scheduler):
         agg_pd, *counts = dask.compute(agg, *nunique.values())
     return _finish_pandas(agg_pd, dict(zip(nunique, counts)), spec)
+
+
+def _read_parquet_columns(file: str, columns: list[str]) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(file, columns=columns).to_pandas()
 
 
 def same_result(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-9) -> str | None:
@@ -826,6 +942,6 @@ def same_result(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-9) -> str | N
 __all__ = [
     "AggSpec", "ChunkReport", "KeyMap", "PairSet", "PartialAggregate", "DEFAULT_BLOCK_BYTES",
     "aggregate_file", "aggregate_file_report", "chunk_partials", "combine_partials", "mean_of_chunk_means",
-    "wrong_mean_share", "pandas_chunk_means", "aggregate_pandas_whole", "aggregate_pandas_chunks",
+    "wrong_mean_share", "pandas_chunk_means", "distinct_per_key", "aggregate_pandas_whole", "aggregate_pandas_chunks",
     "aggregate_duckdb", "aggregate_dask", "same_result",
 ]

@@ -9,6 +9,7 @@ found in a file. Secrets come from the environment only and print as ``********`
 
 Environment names: ``PHARMA_KIT_`` + the key in upper case, ``__`` for a nested key
 (``PHARMA_KIT_CHUNK_SIZE=50000``, ``PHARMA_KIT_RETRY__ATTEMPTS=6``). ``PHARMA_KIT_CONFIG`` names the file.
+An unknown ``PHARMA_KIT_*`` name is a problem (a typo must not be ignored) unless listed in :data:`OTHER_ENV`.
 Environment values are text and are parsed by the field's type; YAML values must already have the right type
 (``true`` is not an int, ``"10"`` is not a number). Relative paths are taken as given (relative to the
 working directory).
@@ -30,6 +31,9 @@ from pharma_kit.errors import ConfigError
 ENV_PREFIX = "PHARMA_KIT_"
 #: The environment variable naming the YAML file; not itself a setting.
 CONFIG_PATH_ENV = "PHARMA_KIT_CONFIG"
+#: PHARMA_KIT_* names that other parts of the kit read (not settings). Any other unknown PHARMA_KIT_* name is
+#: reported as a problem, so a typo such as PHARMA_KIT_CHUNKSIZE fails loudly instead of being ignored.
+OTHER_ENV = frozenset({CONFIG_PATH_ENV, "PHARMA_KIT_HOME", "PHARMA_KIT_WAREHOUSE_URL_PG"})
 MASK = "********"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -323,7 +327,7 @@ def collect(raw: Mapping[str, Any] | None, env: Mapping[str, str] | None = None,
     _flatten({} if raw is None else raw, cls, source, "", merged, problems)
     leaves = _leaf_keys(cls)
     for name in sorted((env or {}).keys()):
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_PATH_ENV:
+        if not name.startswith(ENV_PREFIX) or name in OTHER_ENV:
             continue
         key = name[len(ENV_PREFIX):].lower().replace("__", ".")
         if key not in leaves:
@@ -421,6 +425,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
 __all__ = [
     "CONFIG_PATH_ENV",
     "ENV_PREFIX",
+    "OTHER_ENV",
     "PipelineConfig",
     "Problem",
     "RetrySettings",

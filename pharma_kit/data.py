@@ -169,19 +169,54 @@ def daily_intensity(start: pd.Timestamp, days: int, day_multipliers: pd.Series |
     return s
 
 
-def _distinct_within_orders(order: np.ndarray, prod: np.ndarray, n_products: int,
+def _distinct_within_orders(starts: np.ndarray, lines: np.ndarray, prod: np.ndarray, n_products: int,
                             rng: np.random.Generator) -> np.ndarray:
-    """Re-draw products that repeat within an order, so (order_id, product_id) is the line's business key."""
+    """Re-draw products that repeat within an order, so (order_id, product_id) is the line's business key.
+
+    An order's lines are contiguous, so a repeat is a match with one of the previous ``max(lines) - 1`` lines:
+    a few shifted comparisons instead of a sort.
+    """
     prod = prod.copy()
+    pos_in_order = np.arange(len(prod)) - np.repeat(starts, lines)
+    # for each distance k, the lines at position >= k in their order: shrinking candidate sets
+    candidates = [np.flatnonzero(pos_in_order >= k) for k in range(1, int(lines.max(initial=1)))]
     for _ in range(64):
-        key = order.astype("int64") * n_products + prod
-        srt = np.argsort(key, kind="stable")
         dup = np.zeros(len(prod), dtype=bool)
-        dup[srt[1:]] = key[srt[1:]] == key[srt[:-1]]
-        if not dup.any():
+        for k, idx in enumerate(candidates, start=1):
+            dup[idx] |= prod[idx] == prod[idx - k]
+        if not dup.any() or n_products < 2:
             break
-        prod[dup] = (prod[dup] + rng.integers(1, max(n_products, 2), int(dup.sum()))) % n_products
+        prod[dup] = (prod[dup] + rng.integers(1, n_products, int(dup.sum()))) % n_products
     return prod
+
+
+def _alias_draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """Walker's alias method: O(1) per draw with two array lookups (for a small table such as the catalogue)."""
+    k = len(weights)
+    prob = weights * k / weights.sum()
+    alias = np.zeros(k, dtype="int64")
+    small = [i for i in range(k) if prob[i] < 1.0]
+    large = [i for i in range(k) if prob[i] >= 1.0]
+    while small and large:
+        s_, l_ = small.pop(), large.pop()
+        alias[s_] = l_
+        prob[l_] -= 1.0 - prob[s_]
+        (small if prob[l_] < 1.0 else large).append(l_)
+    for i in small + large:
+        prob[i] = 1.0
+    col = rng.integers(0, k, size)
+    return np.where(rng.random(size) < prob[col], col, alias[col])
+
+
+def _draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """``size`` i.i.d. draws of indices with probability proportional to ``weights``.
+
+    Counts come from one multinomial (O(K)) and a shuffle puts them in random order: no binary search per draw.
+    """
+    counts = rng.multinomial(size, weights / weights.sum())
+    out = np.repeat(np.arange(len(weights), dtype="int64"), counts)
+    rng.shuffle(out)
+    return out
 
 
 def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: int, stores: pd.DataFrame,
@@ -201,45 +236,42 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
     n_orders = int(np.searchsorted(ends, n, side="left")) + 1
     lines = lines[:n_orders].copy()
     lines[-1] -= int(ends[n_orders - 1] - n)
+    starts = np.concatenate(([0], np.cumsum(lines)[:-1]))
 
-    cdf = np.cumsum(activity)
-    cust_idx = np.searchsorted(cdf, rng.random(n_orders) * cdf[-1], side="right")
-    cust_idx = np.minimum(cust_idx, n_customers - 1)
+    # order times: one multinomial over (day, minute) cells gives counts already in time order: no sort needed
+    day_w = daily_intensity(start, days, day_multipliers).to_numpy()
+    open_minutes = 13 * 60  # 08:00-21:00
+    cell_w = np.repeat(day_w / open_minutes, open_minutes)
+    per_cell = rng.multinomial(n_orders, cell_w / cell_w.sum())
+    cell = np.repeat(np.arange(len(cell_w), dtype="int64"), per_cell)
+    minute_of = (cell // open_minutes) * 1440 + 8 * 60 + cell % open_minutes
+    order_us = np.datetime64(start, "us").astype("int64") + minute_of * 60_000_000
+
+    # who and where: independent of time, so drawing them in time order is still i.i.d.
+    cust_idx = _draw(rng, activity, n_orders)
     at_home = rng.random(n_orders) < 0.85
     store_idx = np.where(at_home, home_store[cust_idx], rng.integers(0, n_stores, n_orders))
 
-    day_w = daily_intensity(start, days, day_multipliers).to_numpy()
-    dcdf = np.cumsum(day_w)
-    day = np.minimum(np.searchsorted(dcdf, rng.random(n_orders) * dcdf[-1], side="right"), days - 1)
-    minute = rng.integers(8 * 60, 21 * 60, n_orders)
-    order_us = (np.datetime64(start, "us").astype("int64") + day.astype("int64") * 86_400_000_000
-                + minute.astype("int64") * 60_000_000)
-    order_rank = np.argsort(order_us, kind="stable")
-    order_id_of = np.empty(n_orders, dtype="int64")
-    order_id_of[order_rank] = 5_000_001 + np.arange(n_orders, dtype="int64")
-
-    # expand orders to lines, in time order
-    line_order = np.repeat(order_rank, lines[order_rank])
+    # expand orders to lines (orders are in time order, so order_id follows time)
     pop = rng.gamma(0.6, 1.0, len(products)) + 0.01
-    pcdf = np.cumsum(pop)
-    prod_idx = np.minimum(np.searchsorted(pcdf, rng.random(n) * pcdf[-1], side="right"), len(products) - 1)
-    prod_idx = _distinct_within_orders(line_order, prod_idx, len(products), rng)
+    prod_idx = _alias_draw(rng, pop, n)
+    prod_idx = _distinct_within_orders(starts, lines, prod_idx, len(products), rng)
     qty = 1 + rng.poisson(0.35, n)
     price_cents = np.round(products["unit_price"].to_numpy() * 100).astype("int64")[prod_idx]
-    discount = np.where(rng.random(n) < 0.12, 0.9, 1.0)
-    cents = np.round(qty * price_cents * discount).astype("int64")
+    discount = rng.random(n) < 0.12
+    cents = qty * price_cents
+    cents = np.where(discount, np.round(cents * 0.9), cents).astype("int64")
 
     df = pd.DataFrame({
         "transaction_id": np.arange(1, n + 1, dtype="int64"),
-        "order_id": order_id_of[line_order],
-        "customer_id": cust_ids[cust_idx[line_order]],
-        "store_id": stores["store_id"].to_numpy()[store_idx[line_order]],
+        "order_id": np.repeat(5_000_001 + np.arange(n_orders, dtype="int64"), lines),
+        "customer_id": np.repeat(cust_ids[cust_idx], lines),
+        "store_id": np.repeat(stores["store_id"].to_numpy()[store_idx], lines),
         "product_id": products["product_id"].to_numpy()[prod_idx],
-        "order_date": pd.to_datetime(order_us[line_order], unit="us"),
+        "order_date": np.repeat(order_us, lines).astype("datetime64[us]"),
         "quantity": qty.astype("int64"),
         "amount": cents / 100.0,
-    })
-    df["order_date"] = df["order_date"].astype("datetime64[us]")
+    }, copy=False)  # no consolidation copy: each column keeps its own array
     return df, customers
 
 

@@ -106,7 +106,7 @@ def default_events(as_of: pd.Timestamp | str = AS_OF, days: int = DAYS_OF_HISTOR
             events.append(PlantedEvent("holiday_spike", eve, days=2, factor=1.9))
             block(first, 2)
 
-    plan = [("promotion", 3, 1.7)] * 4 + [("promotion", 2, 1.6)] * 2 + [("outage", 1, 0.3)] * 3
+    plan = [("promotion", 3, 1.8)] * 4 + [("promotion", 2, 1.7)] * 2 + [("outage", 1, 0.3)] * 3
     for kind, length, factor in plan:
         free = np.flatnonzero(~taken[_EDGE_START:days - _EDGE_END - length]) + _EDGE_START
         free = free[[not taken[f:f + length].any() for f in free]]

@@ -100,6 +100,30 @@ def parse_float(s: pd.Series, money: bool = False) -> tuple[pd.Series, pd.Series
     return v.where(~bad), bad
 
 
+def parse_money(s: pd.Series) -> pd.Series:
+    """Amounts as ``float64``: plain numbers, and "$1,234.50"-style text repaired; anything else is NaN."""
+    return parse_float(s, money=True)[0].rename(s.name)
+
+
+def out_of_range(values: pd.Series, lo: Any = None, hi: Any = None, *, nullable: bool = False) -> pd.Series:
+    """True where a value is below ``lo`` or above ``hi``; a missing value fails too unless ``nullable``.
+
+    The naive ``values < lo`` is False for NaN, so a null slips through a range check silently.
+    """
+    fail = pd.Series(False, index=values.index)
+    if lo is not None:
+        fail |= (values < lo).fillna(False).astype(bool)
+    if hi is not None:
+        fail |= (values > hi).fillna(False).astype(bool)
+    missing = values.isna()
+    return (fail & ~missing) if nullable else (fail | missing)
+
+
+def is_future(dates: pd.Series, as_of: Any) -> pd.Series:
+    """True where a date is after ``as_of`` (an explicit date, never the wall clock); missing dates are not future."""
+    return (dates > pd.Timestamp(as_of)).fillna(False).astype(bool) & dates.notna()
+
+
 def parse_datetime(s: pd.Series, fmt: str | None = "%Y-%m-%d %H:%M:%S") -> tuple[pd.Series, pd.Series]:
     """Parse a column to ``datetime64[us]`` (``fmt`` first, then ISO 8601); return (values, bad mask)."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -339,16 +363,10 @@ def evaluate(rule: Rule, ctx: Context) -> pd.Series | None:
     if rule.check == "dtype":
         return ctx.unparsed[rule.column].copy()
     if rule.check == "range":  # nulls are not_null's job: here they neither pass nor fail silently
-        fail = pd.Series(False, index=idx)
-        strict = bool(p.get("exclusive"))
         kind = "datetime" if col.dtype.kind == "M" else ""
-        if p.get("min") is not None:
-            lo = _typed_scalar(p["min"], kind)
-            fail |= ((col <= lo) if strict else (col < lo)).fillna(False).astype(bool)
-        if p.get("max") is not None:
-            hi = _typed_scalar(p["max"], kind)
-            fail |= ((col >= hi) if strict else (col > hi)).fillna(False).astype(bool)
-        return fail & col.notna()
+        lo = None if p.get("min") is None else _typed_scalar(p["min"], kind)
+        hi = None if p.get("max") is None else _typed_scalar(p["max"], kind)
+        return out_of_range(col, lo, hi, nullable=True)
     if rule.check == "allowed":
         return col.notna() & ~col.isin(list(p["values"]))
     if rule.check == "regex":  # a format rule on the text as it arrived; an already-typed column has no text
@@ -365,11 +383,14 @@ def evaluate(rule: Rule, ctx: Context) -> pd.Series | None:
         keys = parse_int(keys)[0].dropna() if col.dtype == "Int64" else keys
         return col.notna() & ~col.isin(keys.unique())
     if rule.check == "no_future":
-        return col.notna() & (col > ctx.as_of).fillna(False).astype(bool)
+        return is_future(col, ctx.as_of)
     if rule.check == "unique":
         cols = p.get("columns", "all")
-        cols = list(ctx.typed.columns) if cols == "all" else list(cols)
+        every = cols == "all"
+        cols = list(ctx.typed.columns) if every else list(cols)
         dup = ctx.typed.duplicated(subset=cols, keep="first")
+        if not every:  # a missing key cannot collide with anything: not_null reports it
+            dup &= ctx.typed[cols].notna().all(axis=1)
         if p.get("ignore_exact"):
             dup &= ~ctx.typed.duplicated(keep="first")
         return dup
@@ -386,7 +407,7 @@ def evaluate(rule: Rule, ctx: Context) -> pd.Series | None:
         fail = pd.Series(False, index=idx)
         if pd.isna(newest) or newest < limit:
             if pd.notna(newest):
-                fail.iloc[int(np.argmax(col.fillna(pd.Timestamp.min).to_numpy()))] = True
+                fail.iloc[int(col.reset_index(drop=True).idxmax())] = True
             elif len(idx):
                 fail.iloc[0] = True
         return fail
@@ -736,9 +757,100 @@ def clean_csv(path: str | Path, *, as_of: Any, stores: pd.DataFrame | None = Non
     return out.check_max_loss(max_loss)
 
 
+# --------------------------------------------------------------------------- the same rules in pandera
+def pandera_schema(rules: RuleSet | Mapping[str, Any] | None = None, *, as_of: Any,
+                   lookups: Mapping[str, Any] | None = None):
+    """Translate a rule set into a pandera ``DataFrameSchema`` over the TYPED frame (pandera does not parse).
+
+    Returns ``(schema, names)`` where ``names`` maps pandera's ``(column, check_number)`` (or
+    ``(column, "not_nullable")``, ``(None, "unique")``, ``(None, check_number)``) to our rule names.
+    Parse failures arrive in pandera as nulls, so compare both on the same typed frame.
+    Freshness and ``ignore_exact`` uniqueness have no direct pandera form and are left out.
+    """
+    import pandera.pandas as pa
+
+    rs = _ruleset(rules)
+    as_of = pd.Timestamp(as_of)
+    lookups = dict(lookups or {})
+    dtype_of = {"int64": "Int64", "float64": "float64", "money": "float64", "datetime": "datetime64[us]", "str": "str"}
+    names: dict[tuple, str] = {}
+    columns = {}
+    for c in rs.columns:
+        checks, nullable = [], True
+        for r in (r for r in rs.rules if r.column == c.name and r.check not in ("dtype", "freshness", "unique")):
+            p = dict(r.params)
+            if r.check == "not_null":
+                nullable = False
+                names[(c.name, "not_nullable")] = r.name
+                continue
+            if r.check == "range":
+                kind = "datetime" if c.dtype == "datetime" else ""
+                lo = None if p.get("min") is None else _typed_scalar(p["min"], kind)
+                hi = None if p.get("max") is None else _typed_scalar(p["max"], kind)
+                ck = (pa.Check.in_range(lo, hi) if lo is not None and hi is not None
+                      else pa.Check.ge(lo) if lo is not None else pa.Check.le(hi))
+            elif r.check == "allowed":
+                ck = pa.Check.isin(list(p["values"]))
+            elif r.check == "regex":
+                ck = pa.Check.str_matches(f"^(?:{p['pattern']})$")
+            elif r.check == "no_future":
+                ck = pa.Check.le(as_of)
+            elif r.check == "referential":
+                lookup = lookups.get(p["lookup"])
+                if lookup is None:
+                    continue
+                keys = lookup[p.get("key", c.name)] if isinstance(lookup, pd.DataFrame) else pd.Series(list(lookup))
+                ck = pa.Check.isin(keys.unique().tolist())
+            else:
+                continue
+            if r.check == "regex" and c.dtype != "str":
+                continue  # a format rule on text that pandera never sees (it validates typed values)
+            names[(c.name, len(checks))] = r.name
+            checks.append(ck)
+        columns[c.name] = pa.Column(dtype_of[c.dtype], nullable=nullable, checks=checks, coerce=False)
+    frame_checks, unique = [], None
+    for r in rs.rules:
+        p = dict(r.params)
+        if r.check == "unique" and p.get("columns") == "all" and unique is None:
+            unique = rs.column_names
+            names[(None, "unique")] = r.name
+        elif r.check == "custom":
+            pred = p.pop("predicate")
+            fn = PREDICATES[pred] if isinstance(pred, str) else pred
+            names[(None, len(frame_checks))] = r.name
+            frame_checks.append(pa.Check(lambda df, fn=fn, p=p: ~fn(df, **p)))
+    schema = pa.DataFrameSchema(columns, checks=frame_checks, unique=unique, report_duplicates="exclude_first")
+    return schema, names
+
+
+def pandera_failing_counts(typed: pd.DataFrame, schema: Any, names: Mapping[tuple, str]) -> pd.Series:
+    """Validate ``typed`` with pandera (lazy: every failure) and count failing rows per OUR rule name."""
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(typed, lazy=True)
+        return pd.Series({n: 0 for n in names.values()}, dtype="int64", name="failing")
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+    out = {n: 0 for n in names.values()}
+    frame_level = fc["schema_context"] == "DataFrameSchema"
+    fc = fc.assign(column=fc["column"].where(~frame_level, None))
+    for (column, check, number), grp in fc.groupby(["column", "check", "check_number"], dropna=False, sort=False):
+        col = None if pd.isna(column) else column
+        if check == "not_nullable":
+            key = (col, "not_nullable")
+        elif "uniqueness" in str(check):
+            key = (None, "unique")
+        else:
+            key = (col, int(number))
+        if key in names:
+            out[names[key]] += int(grp["index"].dropna().nunique())
+    return pd.Series(out, dtype="int64", name="failing")
+
+
 __all__ = [
     "CHECKS", "DTYPES", "TRANSACTION_RULES", "PREDICATES", "CleanResult", "Column", "Context", "DataQualityError",
     "MaxLossExceeded", "Report", "Rule", "RuleResult", "RuleSet", "Validator", "clean", "clean_csv", "evaluate",
-    "load_rules", "near_duplicate", "parse_column", "parse_datetime", "parse_float", "parse_frame", "parse_int",
-    "split_rows", "validate",
+    "is_future", "load_rules", "near_duplicate", "out_of_range", "parse_column", "parse_money", "parse_datetime", "parse_float", "parse_frame", "parse_int",
+    "pandera_failing_counts", "pandera_schema", "split_rows", "validate",
 ]

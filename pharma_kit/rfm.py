@@ -3,8 +3,10 @@
 - **Metrics** (:func:`rfm_metrics`) are computed against an explicit ``as_of`` date, never the clock.
   Recency is whole days from the customer's last purchase day to ``as_of`` (bought yesterday = 1).
   Frequency counts *distinct orders*, not transaction lines. ``revenue`` is the customer's net spend
-  (purchases minus returns); ``monetary`` is either that total (``monetary="total"``, the default) or
-  the average net spend per order (``monetary="mean_order"``).
+  (purchases minus returns), rounded to cents so that the row order cannot nudge a sum and break a
+  tie; ``monetary`` is either that total (``monetary="total"``, the default: it ranks customers by
+  what they are worth) or the average net spend per order (``monetary="mean_order"``: basket size,
+  independent of frequency).
 - **Returns and zero spend**: a line with ``amount > 0`` is a purchase, ``amount < 0`` a return,
   ``amount == 0`` neither. Recency and frequency use purchase lines only; revenue nets returns in.
   Customers with no purchase line, or whose net spend is not positive, are not scored (they would
@@ -95,7 +97,8 @@ def rfm_metrics(tx: pd.DataFrame, as_of: pd.Timestamp | str, *, monetary: Moneta
     cust, cust_ids = pd.factorize(tx[customer].to_numpy(), sort=False)
     n_cust = len(cust_ids)
     amt = tx[amount].to_numpy(dtype="float64")
-    revenue = np.bincount(cust, weights=amt, minlength=n_cust)
+    # money: round sums to cents, so the summation order (row order) cannot nudge a value and break a tie
+    revenue = np.round(np.bincount(cust, weights=amt, minlength=n_cust), 2)
     buy = amt > 0
     if not buy.all():
         cust_b, orders_b, dates_b = cust[buy], tx[order].to_numpy()[buy], tx[date].to_numpy()[buy]
@@ -136,9 +139,10 @@ def rfm_metrics(tx: pd.DataFrame, as_of: pd.Timestamp | str, *, monetary: Moneta
 
 
 # --------------------------------------------------------------------------- scores
-def _ntile(pos0: np.ndarray, n_rows: int, n: int) -> np.ndarray:
+def ntile(pos0: np.ndarray, n_rows: int, n: int = N_SCORES) -> np.ndarray:
     """SQL NTILE(n) bucket (1..n) of 0-based positions among ``n_rows``: the first ``n_rows % n`` buckets get one extra."""
-    q, rem = divmod(n_rows, n)
+    pos0 = np.asarray(pos0, dtype="int64")
+    q, rem = divmod(int(n_rows), n)
     big = rem * (q + 1)
     return np.where(pos0 < big, pos0 // (q + 1), rem + (pos0 - big) // max(q, 1)) + 1
 
@@ -158,7 +162,7 @@ def quintile_scores(values: pd.Series, *, reverse: bool = False, ties: Ties = "m
     if reverse:
         x = -x
     pos0 = x.rank(method="min" if ties == "min" else "first").to_numpy().astype("int64") - 1
-    return pd.Series(_ntile(pos0, len(x), n).astype("int8"), index=values.index, name=values.name)
+    return pd.Series(ntile(pos0, len(x), n).astype("int8"), index=values.index, name=values.name)
 
 
 def score_rfm(metrics: pd.DataFrame, *, ties: Ties = "min") -> pd.DataFrame:
@@ -185,40 +189,47 @@ class SegmentMap:
 
 
 def load_segment_map(path: str | Path | None = None) -> SegmentMap:
-    """Read and validate the segment map file: all 125 codes present once, one rank per segment name."""
+    """Read and validate the segment map file (``#`` lines are comments); see :func:`segment_map_from_table`."""
     path = Path(path) if path is not None else SEGMENT_MAP_PATH
     if not path.is_file():
         raise InputFileError(f"{path}: segment map file not found")
     table = pd.read_csv(path, comment="#", dtype={"code": "str", "segment": "str"})
+    return segment_map_from_table(table, source=str(path))
+
+
+def segment_map_from_table(table: pd.DataFrame, source: str = "segment map") -> SegmentMap:
+    """Validate a code -> segment table: all 125 codes present once, r/f/m match the code, one rank per name."""
     need = ["code", "r", "f", "m", "segment", "segment_rank"]
     if [c for c in need if c not in table.columns]:
-        raise InputFileError(f"{path}: columns must include {need}, got {list(table.columns)}")
+        raise InputFileError(f"{source}: columns must include {need}, got {list(table.columns)}")
+    table = table.reset_index(drop=True)
     for c in ("r", "f", "m"):
         if not table[c].between(1, N_SCORES).all():
             bad = table.index[~table[c].between(1, N_SCORES)][0]
-            raise InputFileError(f"{path}: column {c!r} must be 1..{N_SCORES}, data row {bad + 1} has {table[c][bad]!r}")
+            raise InputFileError(f"{source}: column {c!r} must be 1..{N_SCORES}, data row {bad + 1} has "
+                                 f"{_show(table[c][bad])}")
     code_txt = table["r"].astype("str") + table["f"].astype("str") + table["m"].astype("str")
-    if not code_txt.eq(table["code"]).all():
-        bad = int(np.flatnonzero(~code_txt.eq(table["code"]).to_numpy())[0])
-        raise InputFileError(f"{path}: data row {bad + 1}: code {table['code'][bad]!r} does not match r, f, m")
+    if not code_txt.eq(table["code"].astype("str")).all():
+        bad = int(np.flatnonzero(~code_txt.eq(table["code"].astype("str")).to_numpy())[0])
+        raise InputFileError(f"{source}: data row {bad + 1}: code {table['code'][bad]!r} does not match r, f, m")
     dup = table["code"].duplicated()
     if dup.any():
-        raise InputFileError(f"{path}: code {table['code'][dup].iloc[0]!r} appears more than once")
+        raise InputFileError(f"{source}: code {table['code'][dup].iloc[0]!r} appears more than once")
     every = {f"{r}{f}{m}" for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
     missing = sorted(every - set(table["code"]))
     if missing:
-        raise InputFileError(f"{path}: {len(missing)} of 125 codes have no segment, e.g. {missing[:5]}")
-    if table["segment"].isna().any() or table["segment"].str.strip().eq("").any():
-        raise InputFileError(f"{path}: every code needs a non-empty segment name")
+        raise InputFileError(f"{source}: {len(missing)} of 125 codes have no segment, e.g. {missing[:5]}")
+    if table["segment"].isna().any() or table["segment"].astype("str").str.strip().eq("").any():
+        raise InputFileError(f"{source}: every code needs a non-empty segment name")
     ranks = table.groupby("segment")["segment_rank"].nunique()
     if ranks.gt(1).any():
-        raise InputFileError(f"{path}: segment {ranks.index[ranks.gt(1)][0]!r} has more than one segment_rank")
+        raise InputFileError(f"{source}: segment {ranks.index[ranks.gt(1)][0]!r} has more than one segment_rank")
     order = table.drop_duplicates("segment").sort_values(["segment_rank", "segment"])["segment"]
-    names = tuple(order)
+    names = tuple(str(n) for n in order)
     number = {s: i for i, s in enumerate(names)}
     segment_of = np.full(1000, -1, dtype="int64")
     segment_of[(table["r"] * 100 + table["f"] * 10 + table["m"]).to_numpy()] = table["segment"].map(number).to_numpy()
-    return SegmentMap(table=table.reset_index(drop=True), names=names, segment_of=segment_of)
+    return SegmentMap(table=table, names=names, segment_of=segment_of)
 
 
 def assign_segments(scored: pd.DataFrame, seg_map: SegmentMap | None = None) -> pd.DataFrame:
@@ -327,6 +338,6 @@ def account_customers(customer_ids: pd.Series | pd.Index | np.ndarray, result: R
 
 __all__ = [
     "account_customers", "N_SCORES", "METRIC_COLUMNS", "SEGMENT_MAP_PATH", "NOT_SCORED_NO_PURCHASE", "NOT_SCORED_NO_NET_SPEND",
-    "RFMResult", "SegmentMap", "rfm_metrics", "quintile_scores", "score_rfm", "load_segment_map",
+    "RFMResult", "SegmentMap", "rfm_metrics", "ntile", "quintile_scores", "score_rfm", "load_segment_map", "segment_map_from_table",
     "assign_segments", "segment_summary", "plot_segments", "rfm_segments",
 ]

@@ -297,6 +297,20 @@ class Warehouse:
         frame["rows"] = frame["rows"].astype("int64")
         return frame
 
+    def summarise_day(self, day: Any) -> pd.DataFrame:
+        """Per (source, store): distinct orders, units and revenue of ``day`` (computed in the database)."""
+        f = sales_fact.c
+        stmt = (sa.select(f.source, f.store_id, sa.func.count(sa.distinct(f.order_id)).label("orders"),
+                          sa.func.sum(f.quantity).label("units"), sa.func.sum(f.amount).label("revenue"))
+                .where(f.sale_date == _as_date(day)).group_by(f.source, f.store_id).order_by(f.source, f.store_id))
+        with self._begin() as conn:
+            result = conn.execute(stmt)
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        frame = frame.astype({"source": "str", "store_id": "int64", "orders": "int64", "units": "int64",
+                              "revenue": "float64"})
+        frame["revenue"] = frame["revenue"].round(2)
+        return frame[_summary_columns()]
+
     def partition_metrics(self, day: Any) -> pd.DataFrame:
         """Per source for ``day``: fact rows, nulls, non-positive amounts, rows dated off the day."""
         day = _as_date(day)
@@ -321,6 +335,10 @@ class Warehouse:
             frame[c] = frame[c].astype("int64")
         frame["revenue"] = frame["revenue"].astype("float64").round(2)
         return frame.astype({"source": "str"})
+
+
+def _summary_columns() -> list[str]:
+    return [c.name for c in daily_sales.columns if c.name != "sale_date"]
 
 
 def _normalise(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:

@@ -193,6 +193,11 @@ def test_config_is_frozen():
         cfg.chunk_size = 5  # type: ignore[misc]
 
 
+def test_other_kit_variables_are_not_settings_and_not_errors():
+    env = {"PHARMA_KIT_WAREHOUSE_URL": URL, "PHARMA_KIT_HOME": "/tmp/x", "PHARMA_KIT_WAREHOUSE_URL_PG": "pg"}
+    assert parse_config(None, env=env).warehouse_url == URL
+
+
 def test_env_name():
     assert env_name("retry.attempts") == "PHARMA_KIT_RETRY__ATTEMPTS"
 

@@ -146,7 +146,7 @@ def test_split_rows_refuses_ambiguous_masks():
         split_rows(df, {"neg": pd.Series([True, False], index=[0, 1])})
     with pytest.raises(ValueError, match="repeated labels"):
         split_rows(pd.DataFrame({"x": [1, 2]}, index=[0, 0]), {})
-    with pytest.raises(MaxLossExceeded, match="neg=1"):
+    with pytest.raises(MaxLossExceeded, match="neg=2"):
         split_rows(df, {"neg": (df["x"] < 0).fillna(True)}, max_loss=0.5)  # 2 of 3
 
 
@@ -302,3 +302,27 @@ def test_near_duplicate_semantics():
 
 def test_report_is_a_report(cleaned):
     assert isinstance(cleaned.report, Report)
+
+
+def test_helpers_out_of_range_is_future_parse_money():
+    from pharma_kit.quality import is_future, out_of_range, parse_money
+
+    v = pd.Series([1.0, np.nan, -1.0, 11.0])
+    assert out_of_range(v, 0, 10).tolist() == [False, True, True, True]
+    assert out_of_range(v, 0, 10, nullable=True).tolist() == [False, False, True, True]
+    d = pd.Series(pd.to_datetime(["2025-06-30 00:00:00", "2025-06-30 00:00:01", None]))
+    assert is_future(d, "2025-06-30").tolist() == [False, True, False]
+    m = parse_money(pd.Series(["$1,234.50", "x"], dtype="str", name="amount"))
+    assert m.name == "amount" and m.iloc[0] == 1234.5 and np.isnan(m.iloc[1])
+
+
+def test_pandera_finds_the_same_failures(ds50k):
+    from pharma_kit.quality import pandera_failing_counts, pandera_schema
+
+    lookups = {"stores": ds50k.stores, "products": ds50k.products}
+    typed = validate(ds50k.transactions, as_of=AS_OF, lookups=lookups).typed  # pandera validates typed data
+    schema, names = pandera_schema(as_of=AS_OF, lookups=lookups)
+    theirs = pandera_failing_counts(typed, schema, names)
+    ours = validate(typed, as_of=AS_OF, lookups=lookups).failing_counts()
+    assert theirs.to_dict() == ours[theirs.index].to_dict()
+    assert theirs["near_duplicate"] == 150 and theirs["exact_duplicate"] == 250

@@ -1,0 +1,218 @@
+"""Lesson 04 exercises: merging partial aggregates, distinct counts across chunks, memory, dtypes, the Parquet rewrite."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pharma_kit import chunked, formats
+from pharma_kit.data import clean_transactions
+from pharma_kit.exercises.core import Question
+
+
+def _feed(rng: np.random.Generator, n: int, customers: int) -> pd.DataFrame:
+    return clean_transactions(n, int(rng.integers(0, 2**31)), n_customers=customers, n_stores=3, n_products=20)
+
+
+def _chunks(frame: pd.DataFrame, rng: np.random.Generator, n_chunks: int, shuffle: bool = True) -> list[pd.DataFrame]:
+    """Cut a feed into chunks of unequal size (shuffled first, so an order or a customer spans chunks)."""
+    if shuffle:
+        frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    cuts = np.sort(rng.choice(np.arange(1, len(frame)), size=min(n_chunks - 1, len(frame) - 1), replace=False))
+    bounds = [0, *cuts.tolist(), len(frame)]
+    return [frame.iloc[a:b].reset_index(drop=True) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+# --- q1: merge partial aggregates ----------------------------------------------------------------
+def _partials_cases(rng):
+    cases = []
+    one = _feed(rng, 40, 6)
+    cases.append({"partials": [chunked.chunk_partials(one)]})  # a single chunk: nothing to merge
+    # equal counts per customer in every chunk: the one case where the mean of means happens to be right
+    rows = pd.DataFrame({"customer_id": [1, 2, 1, 2], "amount": [1.0, 3.0, 5.0, 11.0],
+                         "order_date": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01", "2024-03-01"])})
+    cases.append({"partials": [chunked.chunk_partials(rows.iloc[:2]), chunked.chunk_partials(rows.iloc[2:])]})
+    # a customer in one chunk only, and an empty chunk
+    feed = _feed(rng, 300, 12)
+    parts = [chunked.chunk_partials(c) for c in _chunks(feed, rng, 4)]
+    cases.append({"partials": parts + [chunked.chunk_partials(feed.iloc[:0])]})
+    cases.append({"partials": [chunked.chunk_partials(c) for c in _chunks(_feed(rng, 1000, 30), rng, 5)]})
+    return cases
+
+
+def _mean_of_means(partials):
+    both = pd.concat(partials, ignore_index=True)
+    out = both.groupby("customer_id", sort=True).agg(
+        rows=("rows", "sum"), amount_sum=("amount_sum", "sum"), amount_mean=("amount_mean", "mean"),
+        amount_min=("amount_min", "min"), amount_max=("amount_max", "max"),
+        last_order_date=("last_order_date", "max")).reset_index()
+    return out
+
+
+def _last_chunk_date(partials):
+    both = pd.concat(partials, ignore_index=True)
+    out = both.groupby("customer_id", sort=True).agg(
+        rows=("rows", "sum"), amount_sum=("amount_sum", "sum"), amount_min=("amount_min", "min"),
+        amount_max=("amount_max", "max"), last_order_date=("last_order_date", "last")).reset_index()
+    out.insert(3, "amount_mean", out["amount_sum"] / out["rows"])
+    return out
+
+
+q1 = Question(
+    name="l04_combine_partials",
+    prompt=("Each chunk of a big file was reduced to one row per customer: customer_id, rows, amount_sum, "
+            "amount_mean, amount_min, amount_max, last_order_date. Combine the list `partials` into the exact "
+            "per-customer table with the same columns, sorted by customer_id (RangeIndex)."),
+    reference=chunked.combine_partials,
+    cases=_partials_cases,
+    hints=["Which of the columns can be combined across chunks, and which cannot? A mean of means weights a "
+           "chunk with 1 row like a chunk with 1,000.",
+           "Add rows and amount_sum; min of mins; max of maxes and of dates; then amount_mean = amount_sum / rows.",
+           "pd.concat(partials).groupby('customer_id').agg(rows=('rows','sum'), ...).reset_index(), then the mean."],
+    wrong_answers={"mean of chunk means": _mean_of_means, "last chunk's date instead of the latest": _last_chunk_date},
+    explanation="Sums, counts, mins and maxes are mergeable; a mean is not. Carry sum and count, divide at the end.",
+)
+
+
+# --- q2: distinct counts across chunks ----------------------------------------------------------
+def _distinct_cases(rng):
+    lone = pd.DataFrame({"customer_id": [7, 7, 7], "order_id": [1, 1, 2]})
+    cases = [{"chunks": [lone]}, {"chunks": [lone.iloc[:2], lone.iloc[2:], lone.iloc[:0]]}]
+    feed = _feed(rng, 400, 10)[["customer_id", "order_id"]]
+    cases.append({"chunks": _chunks(feed, rng, 5)})
+    cases.append({"chunks": _chunks(_feed(rng, 3000, 60)[["customer_id", "order_id"]], rng, 9)})
+    return cases
+
+
+def _sum_of_nunique(chunks):
+    per = [c.groupby("customer_id")["order_id"].nunique() for c in chunks]
+    return pd.concat(per).groupby(level=0).sum().astype("int64").rename("order_id_nunique")
+
+
+q2 = Question(
+    name="l04_distinct_across_chunks",
+    prompt=("Each element of `chunks` is a DataFrame with customer_id and order_id (an order can have several lines "
+            "and can be split across chunks). Return the exact number of distinct orders per customer as an int64 "
+            "Series named 'order_id_nunique', indexed by customer_id (sorted)."),
+    reference=chunked.distinct_per_key,
+    cases=_distinct_cases,
+    hints=["Adding each chunk's nunique counts an order twice when its lines land in two chunks.",
+           "Keep the distinct (customer_id, order_id) PAIRS, union them across chunks, and count at the end."],
+    wrong_answers={"adds per-chunk distinct counts": _sum_of_nunique},
+    explanation="Distinct counts are not additive; the set of pairs is. Exact distinct needs memory per distinct pair.",
+)
+
+
+# --- q3: memory estimate -------------------------------------------------------------------------
+def _memory_cases(rng):
+    return [
+        {"n_rows": 0, "dtypes": {"a": "int64"}},
+        {"n_rows": 10, "dtypes": {"flag": "bool", "qty": "int8"}},
+        {"n_rows": 10_000_000, "dtypes": {"customer_id": "int64", "store_id": "int16", "amount": "float64",
+                                          "order_date": "datetime64[us]", "quantity": "int8"}},
+        {"n_rows": int(rng.integers(1, 10**8)), "dtypes": {"x": "float32", "y": "uint16", "z": "int32"}},
+    ]
+
+
+def _everything_8_bytes(n_rows, dtypes):
+    return n_rows * len(dtypes) * 8
+
+
+q3 = Question(
+    name="l04_memory_estimate",
+    prompt=("Return how many bytes a DataFrame of `n_rows` rows takes for the fixed-width `dtypes` "
+            "({column: dtype string}); ignore the index. Check yourself against `memory_usage(index=False)`."),
+    reference=formats.estimate_frame_bytes,
+    cases=_memory_cases,
+    hints=["Each column holds n_rows values of one dtype; how many bytes is one value?",
+           "`np.dtype(d).itemsize` gives bytes per value: sum it over the columns and multiply by n_rows."],
+    wrong_answers={"assumes 8 bytes per value": _everything_8_bytes},
+)
+
+
+# --- q4: downcasting -----------------------------------------------------------------------------
+def _downcast_cases(rng):
+    edges = pd.DataFrame({
+        "i8_top": np.array([0, 127], dtype="int64"), "i16_top": np.array([0, 128], dtype="int64"),
+        "i8_bottom": np.array([-128, 3], dtype="int64"), "i16_bottom": np.array([-129, 3], dtype="int64"),
+        "i32": np.array([-1, 40_000], dtype="int64"), "i64": np.array([0, 2**31], dtype="int64"),
+        "amount": np.array([1.25, 2.5]), "city": pd.Series(["Ashford", "Oakhurst"], dtype="str"),
+    })
+    feed = _feed(rng, 500, 30)
+    return [{"frame": edges}, {"frame": edges.iloc[:0]}, {"frame": feed},
+            {"frame": pd.DataFrame({"delta": rng.integers(-300, 300, 50)})}]
+
+
+def _by_max_only(frame):
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype.kind in "iu":
+            hi = int(out[col].max()) if len(out) else 0
+            for t in ("int8", "int16", "int32", "int64"):
+                if hi <= np.iinfo(t).max:
+                    out[col] = out[col].astype(t)
+                    break
+    return out
+
+
+def _unsigned(frame):
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype.kind in "iu":
+            out[col] = pd.to_numeric(out[col], downcast="unsigned")
+    return out
+
+
+q4 = Question(
+    name="l04_downcast_ints",
+    prompt=("Return a copy of `frame` where every integer column has the narrowest SIGNED integer dtype "
+            "(int8/int16/int32/int64) that holds all its values; leave other columns alone. An empty column "
+            "becomes int8."),
+    reference=formats.downcast_ints,
+    cases=_downcast_cases,
+    hints=["A dtype must hold the column's minimum as well as its maximum: -129 does not fit in int8.",
+           "For each integer column take lo, hi = min, max and pick the first of int8..int64 whose np.iinfo "
+           "range contains both (use 0, 0 for an empty column)."],
+    wrong_answers={"looks at the maximum only (negatives wrap)": _by_max_only, "unsigned types": _unsigned},
+    check_dtype=True,
+)
+
+
+# --- q5: the Parquet rewrite's partition key --------------------------------------------------------
+def _month_cases(rng):
+    two_years = pd.DataFrame({
+        "order_date": pd.to_datetime(["2024-01-31 23:59:00", "2025-01-01 00:00:00", "2024-01-01 08:00:00",
+                                      "2024-02-01 00:00:00"]).astype("datetime64[us]"),
+        "amount": [1.0, 2.0, 3.0, 4.0]})
+    feed = _feed(rng, 800, 20)
+    return [{"frame": two_years}, {"frame": two_years.iloc[:1]}, {"frame": two_years.iloc[:0]},
+            {"frame": feed.iloc[rng.permutation(len(feed))]}]
+
+
+def _month_number_only(frame):
+    if frame.empty:
+        return {}
+    key = frame["order_date"].dt.strftime("%m")
+    return {k: part.reset_index(drop=True) for k, part in frame.groupby(key, sort=True)}
+
+
+def _keeps_index(frame):
+    if frame.empty:
+        return {}
+    key = frame["order_date"].dt.strftime("%Y-%m")
+    return {k: part for k, part in frame.groupby(key, sort=True)}
+
+
+q5 = Question(
+    name="l04_split_by_month",
+    prompt=("Before writing a chunk to month-partitioned Parquet, split it: return {\"YYYY-MM\": rows of that "
+            "month} for the chunk `frame` (order_date is datetime64), each part in its original row order with a "
+            "fresh RangeIndex. An empty frame gives {}."),
+    reference=formats.split_by_month,
+    cases=_month_cases,
+    hints=["January 2024 and January 2025 are different partitions.",
+           "key = frame['order_date'].dt.strftime('%Y-%m'); then `for k, part in frame.groupby(key)`, "
+           "and `part.reset_index(drop=True)`."],
+    wrong_answers={"month number only (years collide)": _month_number_only, "keeps the chunk's index": _keeps_index},
+)
+
+QUESTIONS = [q1, q2, q3, q4, q5]

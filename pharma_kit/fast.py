@@ -1,0 +1,407 @@
+"""Fast per-customer metrics and rolling means: vectorised NumPy plus small Numba kernels.
+
+Lesson 05's library. Two public functions do the real work:
+
+- :func:`customer_metrics` — total, order count, mean amount, last order date and distinct products per
+  customer in O(N + K) (dense codes, one pass for the sums, one counting-sort pass for distinct products).
+- :func:`rolling_mean` — ``pandas.Series.rolling(window, min_periods).mean()`` in O(N) with compensated
+  (Kahan) summation, so a NaN or a huge spike only affects the windows that contain it.
+
+The slow versions the lesson starts from (:func:`customer_metrics_mask_loop`, O(N·K), and
+:func:`rolling_mean_window_loop`, O(N·W)) live here too, clearly named, so notebooks and benchmarks time
+the same code the tests check. Never call them on real data.
+"""
+from __future__ import annotations
+
+from typing import overload
+
+import numba
+import numpy as np
+import pandas as pd
+
+from pharma_kit.errors import DataQualityError
+
+#: Output columns of :func:`customer_metrics`, in order.
+METRIC_COLUMNS = ["total", "order_count", "mean_amount", "last_order", "distinct_products"]
+REQUIRED_COLUMNS = ["customer_id", "order_id", "product_id", "order_date", "amount"]
+_NAT = np.iinfo(np.int64).min  # NaT's int64 view
+#: Direct addressing (value - min) is used when the id range is at most this many times the row count.
+_MAX_SPAN_FACTOR = 4
+
+
+def _readonly(values, dtype) -> np.ndarray:
+    """A C-contiguous, read-only view (copy only if the dtype or layout differs).
+
+    pandas 3 hands out read-only arrays, NumPy writable ones; Numba compiles one machine-code version per
+    (dtype, layout, writeable) combination. Making every kernel input read-only keeps ONE signature per
+    kernel, so a notebook pays the compile (or cache load) once.
+    """
+    arr = np.ascontiguousarray(values, dtype=dtype)
+    view = arr.view()
+    view.flags.writeable = False
+    return view
+
+
+# --------------------------------------------------------------------------------------------------
+# dense codes for integer ids
+# --------------------------------------------------------------------------------------------------
+@numba.njit(cache=True)
+def _offset_codes(values: np.ndarray, lo: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..K-1 in ascending id order via a direct-address table of size ``span``: O(N + span)."""
+    table = np.zeros(span, np.int64)
+    n = values.shape[0]
+    for i in range(n):
+        table[values[i] - lo] = 1
+    k = 0
+    for j in range(span):
+        if table[j] != 0:
+            table[j] = k
+            k += 1
+        else:
+            table[j] = -1
+    uniques = np.empty(k, np.int64)
+    for j in range(span):
+        if table[j] >= 0:
+            uniques[table[j]] = j + lo
+    codes = np.empty(n, np.int64)
+    for i in range(n):
+        codes[i] = table[values[i] - lo]
+    return codes, uniques
+
+
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Map any int64 ids to codes 0..K-1 (``uniques[codes] == values``, uniques ascending).
+
+    Ids in a compact range use a direct-address table (O(N)); sparse ids (e.g. hashes) fall back to a
+    hash factorisation. Value-only ``np.unique`` is avoided: on int64 it is many times slower.
+    """
+    values = _readonly(values, np.int64)
+    if values.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    lo, hi = int(values.min()), int(values.max())
+    span = hi - lo + 1  # Python ints: no overflow even for the full int64 range
+    if span <= _MAX_SPAN_FACTOR * values.size + 1024:
+        return _offset_codes(values, lo, span)
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=np.int64)
+
+
+def group_sum(keys, values) -> pd.Series:
+    """Sum ``values`` per distinct key (NaN skipped, like pandas) with one ``np.bincount``: O(N + K).
+
+    Keys may be any integers; they are mapped to dense codes first, because ``bincount`` on raw sparse
+    ids would allocate one bin per possible id and drop nothing but lose which bins were real.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    codes, uniques = dense_codes(keys)
+    if codes.shape != v.shape:
+        raise ValueError(f"group_sum: keys and values differ in shape: {codes.shape} vs {v.shape}")
+    sums = np.bincount(codes, weights=np.where(np.isnan(v), 0.0, v), minlength=len(uniques))
+    return pd.Series(sums, index=pd.Index(uniques, name="key"), name="total")
+
+
+# --------------------------------------------------------------------------------------------------
+# customer metrics
+# --------------------------------------------------------------------------------------------------
+@numba.njit(cache=True)
+def _metrics_kernel(cust, cust_lo, n_slots, amount, dates, orders, order_lo, n_orders, products, product_lo,
+                    n_products):
+    """One pass for sums/counts/max (+ order owners), a counting sort, one pass for distinct values.
+
+    Ids enter as ``id - lo``: the slot of a compact id range (or a dense code, with ``lo = 0``), so no
+    separate coding pass is needed. Slots without rows are dropped by the caller.
+    """
+    n = cust.shape[0]
+    fstate = np.zeros((n_slots, 2))  # per customer, side by side: [sum, Kahan compensation]
+    istate = np.zeros((n_slots, 4), np.int64)  # [rows, non-NaN amounts, last date, distinct orders]
+    for g in range(n_slots):
+        istate[g, 2] = _NAT
+    owner = np.full(n_orders, -1, np.int64)  # the customer each order was first seen with
+    shared_orders = False
+    for i in range(n):
+        g = cust[i] - cust_lo
+        istate[g, 0] += 1
+        a = amount[i]
+        if a == a:  # NaN amounts are skipped, as pandas does
+            istate[g, 1] += 1
+            s = fstate[g, 0]
+            y = a - fstate[g, 1]
+            t = s + y
+            c = (t - s) - y
+            fstate[g, 1] = 0.0 if c != c else c  # an infinite amount must not turn the sum into NaN
+            fstate[g, 0] = t
+        d = dates[i]
+        if d != _NAT and d > istate[g, 2]:
+            istate[g, 2] = d
+        o = orders[i] - order_lo
+        w = owner[o]
+        if w < 0:
+            owner[o] = g
+            istate[g, 3] += 1
+        elif w != g:
+            shared_orders = True
+    # group rows by customer (counting sort), keeping only what the distinct counts need
+    start = np.zeros(n_slots + 1, np.int64)
+    for g in range(n_slots):
+        start[g + 1] = start[g] + istate[g, 0]
+    pos = start[:-1].copy()
+    grouped_products = np.empty(n, np.int32)
+    grouped_orders = np.empty(n if shared_orders else 0, np.int32)
+    for i in range(n):
+        g = cust[i] - cust_lo
+        j = pos[g]
+        pos[g] = j + 1
+        grouped_products[j] = products[i] - product_lo
+        if shared_orders:
+            grouped_orders[j] = orders[i] - order_lo
+    # distinct values per customer: a marker array remembers the last customer that saw each value
+    seen_product = np.full(n_products, -1, np.int64)
+    distinct_products = np.zeros(n_slots, np.int64)
+    for g in range(n_slots):
+        for j in range(start[g], start[g + 1]):
+            p = grouped_products[j]
+            if seen_product[p] != g:
+                seen_product[p] = g
+                distinct_products[g] += 1
+    if shared_orders:  # some order_id appears under two customers: count (customer, order) pairs exactly
+        seen_order = np.full(n_orders, -1, np.int64)
+        for g in range(n_slots):
+            istate[g, 3] = 0
+            for j in range(start[g], start[g + 1]):
+                o = grouped_orders[j]
+                if seen_order[o] != g:
+                    seen_order[o] = g
+                    istate[g, 3] += 1
+    return fstate[:, 0].copy(), istate, distinct_products
+
+
+def _slots(values: np.ndarray) -> tuple[np.ndarray, int, int, np.ndarray | None]:
+    """``(ids, lo, n_slots, uniques)``: a compact range is used as is (slot = id - lo, ``uniques`` None);
+    sparse ids are replaced by dense codes (slot = code, ``uniques`` maps codes back to ids)."""
+    if values.size == 0:
+        return values, 0, 0, None
+    lo, hi = int(values.min()), int(values.max())
+    span = hi - lo + 1  # Python ints: no overflow even for the full int64 range
+    if span <= _MAX_SPAN_FACTOR * values.size + 1024:
+        return values, lo, span, None
+    codes, uniques = pd.factorize(values, sort=True)
+    return _readonly(codes, np.int64), 0, len(uniques), np.asarray(uniques, dtype=np.int64)
+
+
+def _first_null_row(frame: pd.DataFrame, column: str) -> object:
+    return frame.index[np.flatnonzero(frame[column].isna().to_numpy())[0]]
+
+
+def _id_array(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """An id column as int64, or a DataQualityError naming the column and the first bad row."""
+    s = frame[column]
+    if s.isna().any():
+        raise DataQualityError(f"customer_metrics: column {column!r} has nulls (first at row "
+                               f"{_first_null_row(frame, column)!r}); drop or repair them before aggregating")
+    if not pd.api.types.is_integer_dtype(s.dtype):
+        raise DataQualityError(f"customer_metrics: column {column!r} must hold integers, got dtype {s.dtype}")
+    return s.to_numpy(dtype=np.int64)
+
+
+def _check_frame(df: pd.DataFrame) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"customer_metrics expects a DataFrame, got {type(df).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataQualityError(f"customer_metrics: missing column(s) {missing}; have {list(df.columns)}")
+    if not pd.api.types.is_datetime64_dtype(df["order_date"].dtype):
+        raise DataQualityError(f"customer_metrics: column 'order_date' must be datetime64 (parse it first), "
+                               f"got dtype {df['order_date'].dtype}")
+    if not pd.api.types.is_numeric_dtype(df["amount"].dtype) or pd.api.types.is_bool_dtype(df["amount"].dtype):
+        raise DataQualityError(f"customer_metrics: column 'amount' must be numeric, got dtype {df['amount'].dtype}")
+
+
+def customer_metrics(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-customer total, order count, mean amount, last order date and distinct products, in O(N + K).
+
+    Matches :func:`customer_metrics_pandas` (the pandas named-agg reference): ``order_count`` is the number
+    of DISTINCT ``order_id`` values (an order with three lines counts once); NaN amounts are skipped
+    (``total`` of an all-NaN customer is 0.0, its ``mean_amount`` NaN); NaT dates are skipped. Customer ids
+    may be any int64 values (sparse, negative, huge). Null ids raise :class:`DataQualityError`.
+    """
+    _check_frame(df)
+    cust = _readonly(_id_array(df, "customer_id"), np.int64)
+    orders = _readonly(_id_array(df, "order_id"), np.int64)
+    products = _readonly(_id_array(df, "product_id"), np.int64)
+    amount = _readonly(df["amount"].to_numpy(dtype=np.float64, na_value=np.nan), np.float64)
+    date_dtype = df["order_date"].dtype
+    dates = _readonly(df["order_date"].to_numpy().view(np.int64), np.int64)
+
+    cust, cust_lo, n_slots, cust_uniques = _slots(cust)
+    orders, order_lo, n_orders, _ = _slots(orders)
+    products, product_lo, n_products, _ = _slots(products)
+    total, istate, distinct_products = _metrics_kernel(
+        cust, cust_lo, n_slots, amount, dates, orders, order_lo, n_orders, products, product_lo, n_products)
+    used = np.flatnonzero(istate[:, 0])  # slots that hold at least one row, ascending = ids ascending
+    customers = used + cust_lo if cust_uniques is None else cust_uniques[used]
+    total, istate, distinct_products = total[used], istate[used], distinct_products[used]
+    nobs = istate[:, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(nobs > 0, total / np.maximum(nobs, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "total": total,
+            "order_count": istate[:, 3].copy(),
+            "mean_amount": mean,
+            "last_order": istate[:, 2].view(date_dtype),
+            "distinct_products": distinct_products,
+        },
+        index=pd.Index(customers, name="customer_id"),
+    )
+
+
+def customer_metrics_pandas(df: pd.DataFrame) -> pd.DataFrame:
+    """The reference: pandas groupby with named aggregations (what :func:`customer_metrics` must equal)."""
+    _check_frame(df)
+    return df.groupby("customer_id").agg(
+        total=("amount", "sum"),
+        order_count=("order_id", "nunique"),
+        mean_amount=("amount", "mean"),
+        last_order=("order_date", "max"),
+        distinct_products=("product_id", "nunique"),
+    )
+
+
+def customer_metrics_mask_loop(df: pd.DataFrame, customers=None) -> pd.DataFrame:
+    """The TRAP, kept for timing only: one boolean mask per customer scans all N rows, so O(N·K).
+
+    It looks vectorised (no per-row Python) but runs K full passes over the data: hours at 10M rows.
+    ``customers`` restricts the loop to some ids, to time a few and extrapolate.
+    """
+    _check_frame(df)
+    cust = df["customer_id"].to_numpy()
+    amount = df["amount"].to_numpy(dtype=np.float64)
+    orders = df["order_id"].to_numpy()
+    products = df["product_id"].to_numpy()
+    dates = df["order_date"].to_numpy()
+    customers = np.sort(pd.unique(cust)) if customers is None else np.sort(np.asarray(customers, dtype=np.int64))
+    rows = []
+    for c in customers:
+        mask = cust == c  # a full pass over N rows, once per customer
+        a = amount[mask]
+        ok = ~np.isnan(a)
+        d = dates[mask]
+        rows.append((a[ok].sum(), len(set(orders[mask].tolist())),
+                     a[ok].mean() if ok.any() else np.nan, d.max() if len(d) else np.datetime64("NaT"),
+                     len(set(products[mask].tolist()))))
+    out = pd.DataFrame(rows, columns=METRIC_COLUMNS, index=pd.Index(customers, name="customer_id"))
+    out["last_order"] = out["last_order"].astype(df["order_date"].dtype)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# rolling mean
+# --------------------------------------------------------------------------------------------------
+@numba.njit(cache=True)
+def _rolling_mean_kernel(x: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    """O(N) sliding mean: add the new value, remove the one leaving, with Kahan compensation on both.
+
+    NaNs are counted out (``nobs``) instead of summed, so a NaN only touches the windows holding it.
+    Mirrors pandas' kernel: a window of identical values returns that value exactly, and a window of
+    all non-negative values never returns a tiny negative rounding residue.
+    """
+    n = x.shape[0]
+    out = np.empty(n)
+    total = 0.0
+    comp_add = 0.0
+    comp_remove = 0.0
+    nobs = 0
+    n_negative = 0
+    same_run = 0
+    prev = np.nan
+    for i in range(n):
+        if i >= window:
+            u = x[i - window]
+            if u == u:
+                nobs -= 1
+                y = -u - comp_remove
+                t = total + y
+                comp_remove = (t - total) - y
+                total = t
+                if u < 0:
+                    n_negative -= 1
+        v = x[i]
+        if v == v:
+            nobs += 1
+            y = v - comp_add
+            t = total + y
+            comp_add = (t - total) - y
+            total = t
+            if v < 0:
+                n_negative += 1
+            if v == prev:
+                same_run += 1
+            else:
+                same_run = 1
+                prev = v
+        if nobs >= min_periods and nobs > 0:
+            r = total / nobs
+            if same_run >= nobs:
+                r = prev
+            elif n_negative == 0 and r < 0:
+                r = 0.0
+            elif n_negative == nobs and r > 0:
+                r = 0.0
+            out[i] = r
+        else:
+            out[i] = np.nan
+    return out
+
+
+def _validate_window(window: int, min_periods: int | None) -> tuple[int, int]:
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"rolling_mean: window must be a positive integer, got {window!r}")
+    if min_periods is None:
+        return int(window), int(window)
+    if isinstance(min_periods, bool) or not isinstance(min_periods, (int, np.integer)) \
+            or not 0 <= min_periods <= window:
+        raise ValueError(f"rolling_mean: min_periods must be an integer in [0, window={window}], got {min_periods!r}")
+    return int(window), int(min_periods)
+
+
+@overload
+def rolling_mean(values: pd.Series, window: int, min_periods: int | None = None) -> pd.Series: ...
+@overload
+def rolling_mean(values: np.ndarray | list, window: int, min_periods: int | None = None) -> np.ndarray: ...
+
+
+def rolling_mean(values, window, min_periods=None):
+    """Trailing mean over ``window`` values in O(N): ``pd.Series(values).rolling(window, min_periods).mean()``.
+
+    NaNs are skipped (a window needs ``min_periods`` non-NaN values, default ``window``); compensated
+    summation keeps one 1e12 spike from leaving drift behind once it leaves the window.
+    A Series in gives a Series out (same index and name); anything else gives a float64 ndarray.
+    """
+    window, min_periods = _validate_window(window, min_periods)
+    x = _readonly(values, np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"rolling_mean: values must be one-dimensional, got shape {x.shape}")
+    out = _rolling_mean_kernel(x, np.int64(window), np.int64(min_periods))
+    if isinstance(values, pd.Series):
+        return pd.Series(out, index=values.index, name=values.name)
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def rolling_mean_window_loop(values: np.ndarray, window: int) -> np.ndarray:
+    """The TRAP, kept for timing only: re-sums every window, O(N·W) (the source notes' kernel, on all cores).
+
+    Same result as ``rolling_mean(values, window, min_periods=1)`` on NaN-free data, W times the work.
+    """
+    n = values.shape[0]
+    out = np.empty(n)
+    for i in numba.prange(n):
+        lo = max(0, i - window + 1)
+        out[i] = values[lo:i + 1].mean()
+    return out
+
+
+__all__ = [
+    "METRIC_COLUMNS", "customer_metrics", "customer_metrics_pandas", "customer_metrics_mask_loop",
+    "dense_codes", "group_sum", "rolling_mean", "rolling_mean_window_loop",
+]

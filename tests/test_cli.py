@@ -1,0 +1,78 @@
+"""`pharma-kit data`: writes data with ground truth; bad arguments get a one-line error, not a traceback."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from pharma_kit.cli import main, truth_long
+from pharma_kit.data import generate
+
+
+def test_data_command_writes_csv_lookups_and_truth(tmp_path, capsys):
+    assert main(["data", "--rows", "2000", "--seed", "3", "--out", str(tmp_path), "--quiet"]) == 0
+    tx = pd.read_csv(tmp_path / "transactions.csv", dtype="str")
+    truth = pd.read_csv(tmp_path / "transactions_truth.csv")
+    assert len(tx) == 2000 and set(truth.columns) == {"row", "transaction_id", "defect"}
+    assert (tmp_path / "stores.csv").exists() and (tmp_path / "products.csv").exists()
+    ds = generate(2000, 3)
+    assert len(truth) == int(ds.truth.sum().sum())
+    assert main(["data", "--rows", "500", "--out", str(tmp_path / "c.parquet"), "--clean", "--quiet"]) == 0
+    assert str(pd.read_parquet(tmp_path / "c.parquet")["order_date"].dtype).startswith("datetime64")
+
+
+def test_existing_file_needs_force(tmp_path, capsys):
+    target = tmp_path / "x.csv"
+    target.write_text("keep me")
+    assert main(["data", "--rows", "10", "--out", str(target), "--quiet"]) == 2
+    assert "--force" in capsys.readouterr().err and target.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["data", "--rows", "abc"], "expected a whole number"),
+    (["data", "--rows", "0"], "must be at least 1"),
+    (["data", "--seed", "-3", "--out", "x"], "must be 0 or more"),
+    (["data", "--rows", "10"], "--out PATH is required"),
+    (["data", "--format", "xlsx"], "invalid choice"),
+])
+def test_bad_arguments_get_one_line_errors(args, fragment):
+    proc = subprocess.run([sys.executable, "-m", "pharma_kit.cli", *args], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert fragment in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_progress_bar_on_stderr(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pharma_kit.cli", "data", "--rows", "100", "--out", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "pharma-kit data" in proc.stderr
+
+
+def test_truth_long_matches_truth_table():
+    ds = generate(3000, 1)
+    long = truth_long(ds)
+    assert len(long) == int(ds.truth.to_numpy().sum())
+    assert (ds.truth.to_numpy()[long["row"], ds.truth.columns.get_indexer(long["defect"])]).all()
+
+
+def test_shipped_sample_verifies(capsys):
+    assert main(["data", "--verify-sample"]) == 0
+    assert "datasets OK" in capsys.readouterr().out
+
+
+def test_tampered_sample_is_caught(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    from pharma_kit import cli
+
+    for p in cli.DATASETS.iterdir():
+        if p.is_file():
+            shutil.copy(p, tmp_path / p.name)
+    with open(tmp_path / "stores.csv", "a") as fh:
+        fh.write("99,x,y,z,2020-01-01\n")
+    with pytest.raises(cli.CliError, match="stores.csv: checksum differs"):
+        cli.verify_sample(tmp_path)
+    (tmp_path / "SHA256SUMS").unlink()
+    with pytest.raises(cli.CliError, match="missing"):
+        cli.verify_sample(tmp_path)

@@ -1,0 +1,33 @@
+"""`make course`'s runner: executes notebooks, counts checks, writes HTML and an index, fails on a broken notebook."""
+from __future__ import annotations
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from pharma_kit.course.runner import run_course
+
+
+def _nb(path, *sources):
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_run_course_summary_html_and_exit_codes(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    _nb(src / "01_good.ipynb", "x = 1", "print('✅ Correct [q] fine')\nprint('⏳ Not attempted [q2] stub')")
+    assert run_course(src, tmp_path / "build") == 0
+    out = capsys.readouterr().out
+    assert "01_good" in out and "1/2" in out and "1/1 notebooks ok" in out
+    index = (tmp_path / "build" / "html" / "index.html").read_text()
+    assert "01_good.html" in index and (tmp_path / "build" / "html" / "01_good.html").exists()
+
+    _nb(src / "02_bad.ipynb", "raise RuntimeError('boom')")
+    assert run_course(src, tmp_path / "build2") == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "1/2 notebooks ok" in out
+
+
+def test_run_course_with_no_notebooks(tmp_path, capsys):
+    assert run_course(tmp_path, tmp_path / "b") == 1

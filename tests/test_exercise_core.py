@@ -1,0 +1,99 @@
+"""The checker itself: it reports the first difference in plain words and never raises on a learner's bug."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pharma_kit.exercises.compare import compare
+from pharma_kit.exercises.core import MARK_CORRECT, MARK_NOT_ATTEMPTED, Question
+
+
+def _cases(rng):
+    n = int(rng.integers(5, 20))
+    return [{"df": pd.DataFrame({"k": rng.integers(0, 3, n), "v": rng.random(n)})}]
+
+
+def _ref(df):
+    return df.groupby("k")["v"].sum()
+
+
+Q = Question(name="t_sum", prompt="sum v per k", reference=_ref, cases=_cases, hints=["groupby", "sum"],
+             wrong_answers={"mean": lambda df: df.groupby("k")["v"].mean()})
+
+
+def test_statuses_and_markers():
+    assert Q.check(_ref).status == "correct" and str(Q.check(_ref)).startswith(MARK_CORRECT)
+
+    def stub(df):
+        raise NotImplementedError
+
+    assert str(Q.check(stub)).startswith(MARK_NOT_ATTEMPTED)
+    assert Q.check(None).status == "not attempted"
+    assert Q.check(lambda df: 1 / 0).status == "error"
+    assert "ZeroDivisionError" in Q.check(lambda df: 1 / 0).message
+    r = Q.check(Q.wrong_answers["mean"], seed=1)
+    assert r.status == "incorrect" and "expected" in r.message and "got" in r.message
+
+
+def test_learner_cannot_mutate_the_reference_input():
+    def sneaky(df):
+        df["v"] = 0.0  # mutates its input: must not change what the reference sees
+        return _ref(df)
+
+    assert Q.check(sneaky).status == "incorrect"
+
+
+def test_fresh_seeds_differ_but_fixed_seed_repeats():
+    assert Q.check(Q.wrong_answers["mean"], seed=3).message == Q.check(Q.wrong_answers["mean"], seed=3).message
+
+
+def test_hint_solution_show_and_demo(capsys):
+    Q.hint(1); Q.hint(99); Q.solution(); Q.show()
+    out = capsys.readouterr().out
+    assert "Hint 1/2" in out and "Hint 2/2" in out and "def _ref" in out and "sum v per k" in out
+    assert str(Q.demo_wrong("mean")).startswith("Demo of the wrong answer 'mean'")
+    with pytest.raises(KeyError):
+        Q.demo_wrong("nope")
+
+
+@pytest.mark.parametrize("expected, got, fragment", [
+    (pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1, 3]}), "column 'a', row 1: expected 2, got 3"),
+    (pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"b": [1, 2]}), "missing ['a']"),
+    (pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1]}), "expected 2 rows, got 1"),
+    (pd.DataFrame({"a": [1, 2]}), [1, 2], "expected a DataFrame"),
+    (pd.Series([1.0], name="x"), pd.Series([1.0], name="y"), "name differs"),
+    (pd.Series([1.0, np.nan]), pd.Series([1.0, 0.0]), "row 1: expected nan, got 0"),
+    (np.array([1.0, 2.0]), np.array([1.0, 2.5]), "position 1"),
+    (np.array([1.0, 2.0]), np.array([1.0]), "shape"),
+    ({"a": 1}, {"a": 2}, "key 'a'"),
+    ({"a": 1}, {"b": 1}, "keys differ"),
+    ([1, 2], [1], "expected 2 items"),
+    ((1, "x"), (1, "y"), "item 1"),
+    (0.3, 0.30001, "expected 0.3"),
+    ("B", "C", "expected 'B', got 'C'"),
+    (3, None, "returned None"),
+    (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-02"), "expected"),
+    (True, "True", "expected True"),
+])
+def test_compare_names_the_difference(expected, got, fragment):
+    m = compare(expected, got)
+    assert m is not None and fragment in m, m
+
+
+@pytest.mark.parametrize("expected, got, kw", [
+    (pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1.0, 2.0]}), {}),
+    (pd.Series([0.1 + 0.2]), pd.Series([0.3]), {}),
+    (pd.DataFrame({"a": [2, 1]}, index=[1, 0]), pd.DataFrame({"a": [1, 2]}), {"check_order": False}),
+    (pd.Series([None, "x"], dtype="str"), pd.Series([np.nan, "x"], dtype="object"), {}),
+    (pd.Timestamp("2025-01-01"), np.datetime64("2025-01-01"), {}),
+    (pd.Timedelta("1D"), np.timedelta64(1, "D"), {}),
+    ({"a": [1, 2]}, {"a": [1, 2]}, {}),
+])
+def test_compare_accepts_equivalent_answers(expected, got, kw):
+    assert compare(expected, got, **kw) is None
+
+
+def test_compare_dtype_when_asked():
+    m = compare(pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1.0]}), check_dtype=True)
+    assert m and "dtype" in m

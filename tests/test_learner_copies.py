@@ -1,0 +1,65 @@
+"""notebooks/ is exactly what the generator makes from solutions/, and every learner copy runs headless."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pharma_kit.course.execute import count_checks, execute
+from pharma_kit.course.learner import SolutionMarkerError, build_learner_copies, stub_source
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_notebooks_folder_is_exactly_the_generated_copies():
+    texts = build_learner_copies(ROOT / "solutions", ROOT / "notebooks", write=False)
+    assert texts, "no solution notebooks"
+    on_disk = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert on_disk == set(texts), "notebooks/ and solutions/ hold different lessons: run `make exercises`"
+    for name, text in texts.items():
+        assert (ROOT / "notebooks" / name).read_text(encoding="utf-8") == text, f"{name} is stale: run `make exercises`"
+
+
+def test_stub_source_replaces_regions_and_keeps_the_rest():
+    src = "def f(x):\n    y = 1\n    # BEGIN SOLUTION\n    return x + y\n    # END SOLUTION\n\nq.check(f)"
+    out = stub_source(src)
+    assert "return x + y" not in out and 'raise NotImplementedError("Your code here")' in out
+    assert out.startswith("def f(x):\n    y = 1\n    # YOUR CODE HERE") and out.endswith("q.check(f)")
+
+
+@pytest.mark.parametrize("src, message", [
+    ("# BEGIN SOLUTION\nx = 1\n# END SOLUTION", "must be indented"),
+    ("def f():\n    # BEGIN SOLUTION\n    pass", "without # END"),
+    ("def f():\n    # END SOLUTION", "without # BEGIN"),
+    ("def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    # END SOLUTION", "nested"),
+])
+def test_stub_source_rejects_bad_markers(src, message):
+    with pytest.raises(SolutionMarkerError, match=message):
+        stub_source(src, "nb.ipynb, cell 3")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_solutions_have_a_parameters_cell_and_no_errors(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be tagged 'parameters'"
+    for cell in code:
+        for out in cell.outputs:
+            assert out.output_type != "error", f"stored error output in {path.name}"
+            assert not (out.output_type == "stream" and out.name == "stderr" and "Warning" in out.text), \
+                f"stored warning in {path.name}: {out.text[:200]}"
+        for volatile in ("execution", "papermill"):
+            assert volatile not in cell.metadata, f"volatile metadata {volatile!r} stored in {path.name}"
+    counts = count_checks(nb)
+    assert counts["incorrect"] == counts["error"] == counts["not attempted"] == 0, counts
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_learner_copy_runs_headless_and_reports_not_attempted(path, tmp_path):
+    learner = ROOT / "notebooks" / path.name
+    result = execute(learner, tmp_path / path.name)
+    assert result.ok, f"{learner.name} failed headless: {result.error}"
+    assert result.checks["correct"] == 0 and result.checks["error"] == 0 and result.checks["incorrect"] == 0, result.checks
+    assert result.checks["not attempted"] >= 1, "a lesson needs at least one exercise"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import queue
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +28,7 @@ import pyarrow.csv as pacsv
 from pharma_kit.errors import InputFileError
 
 #: Default block size for the CSV reader: big enough to amortise per-block work, small enough to stay flat.
-DEFAULT_BLOCK_BYTES = 16 << 20
+DEFAULT_BLOCK_BYTES = 8 << 20
 _DATE_NA = np.iinfo(np.int64).min
 
 
@@ -143,20 +145,27 @@ class KeyMap:
 
 
 class PairSet:
-    """An exact set of (slot, value) pairs, kept as sorted arrays of packed int64 codes (8 bytes a pair).
+    """An exact set of (slot, value) pairs as sorted runs of packed int64 codes (8 bytes a pair), spilled past a budget.
 
-    Two levels, like a tiny LSM tree: new codes merge into a small ``pending`` run every block and into the
-    big run only when ``pending`` reaches a quarter of it, so the big copy happens O(log n) times, not per block.
-    Values outside ``[0, 2**32)`` switch it, permanently and exactly, to a slower two-column form.
+    In memory it is a tiny LSM tree: new codes merge into a small ``pending`` run every block and into the
+    big run only when ``pending`` reaches a quarter of it. When both exceed ``budget_bytes`` they are
+    written to disk as one sorted run; ``counts`` then merges all runs slot range by slot range, so memory
+    stays near the budget however many pairs there are (an external sort, which is what a shuffle is).
+    Values outside ``[0, 2**32)`` switch it, permanently and exactly, to a slower in-memory two-column form.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, budget_bytes: int = 32 << 20, spill_dir: str | Path | None = None) -> None:
         self.codes = np.empty(0, dtype=np.int64)
         self.pending = np.empty(0, dtype=np.int64)
+        self.budget_bytes = int(budget_bytes)
+        self.spill_dir = spill_dir
+        self.runs: list[tuple[Path, int]] = []
+        self._tmp: Path | None = None
         self._wide: pd.DataFrame | None = None
 
     @property
     def nbytes(self) -> int:
+        """Bytes held in memory (spilled runs are on disk)."""
         if self._wide is not None:
             return int(self._wide.memory_usage(index=False).sum())
         return int(self.codes.nbytes + self.pending.nbytes)
@@ -180,9 +189,10 @@ class PairSet:
         if len(values) == 0:
             return
         if self._wide is None and (values.min() < 0 or values.max() >= 1 << 32):
-            codes = self._all_codes()
-            self._wide = pd.DataFrame({"slot": codes >> 32, "value": codes & 0xFFFFFFFF})
+            codes = np.concatenate([self._all_codes()] + [self._read_run(p, 0, n) for p, n in self.runs])
+            self._wide = pd.DataFrame({"slot": codes >> 32, "value": codes & 0xFFFFFFFF}).drop_duplicates()
             self.codes = self.pending = np.empty(0, dtype=np.int64)
+            self.close()
         if self._wide is not None:
             block = pd.DataFrame({"slot": slots, "value": values})
             self._wide = pd.concat([self._wide, block], ignore_index=True).drop_duplicates(ignore_index=True)
@@ -198,20 +208,60 @@ class PairSet:
         if len(self.pending) * 4 > len(self.codes):
             self.codes = self._merge(self.codes, self.pending)
             self.pending = np.empty(0, dtype=np.int64)
+        if self.nbytes > self.budget_bytes:
+            self._spill()
+
+    def _spill(self) -> None:
+        run = self._all_codes()
+        self.codes = self.pending = np.empty(0, dtype=np.int64)
+        if not len(run):
+            return
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="pharma_kit_pairs_", dir=self.spill_dir))
+        path = self._tmp / f"run{len(self.runs):05d}.i8"
+        run.tofile(path)
+        self.runs.append((path, len(run)))
+
+    @staticmethod
+    def _read_run(path: Path, start: int, stop: int) -> np.ndarray:
+        return np.fromfile(path, dtype=np.int64, count=stop - start, offset=start * 8)
 
     def counts(self, n_slots: int) -> np.ndarray:
-        """Distinct values per slot."""
+        """Distinct values per slot (merging spilled runs range by range, within the budget)."""
         if self._wide is not None:
-            slots = self._wide["slot"].to_numpy()
-        else:
-            slots = np.concatenate([self.codes >> 32, self.pending >> 32])
-        return np.bincount(slots, minlength=n_slots).astype(np.int64)
+            return np.bincount(self._wide["slot"].to_numpy(), minlength=n_slots).astype(np.int64)
+        if not self.runs:
+            return np.bincount(self._all_codes() >> 32, minlength=n_slots).astype(np.int64)
+        self._spill()
+        total = sum(n for _, n in self.runs)
+        ranges = max(1, -(-total * 8 * 4 // max(self.budget_bytes, 1)))  # a range, sorted, stays within the budget
+        step = max(1, -(-n_slots // ranges))
+        out = np.zeros(n_slots, dtype=np.int64)
+        maps = [(p, np.memmap(p, dtype=np.int64, mode="r", shape=(n,))) for p, n in self.runs]
+        for lo in range(0, n_slots, step):
+            hi = min(n_slots, lo + step)
+            parts = []
+            for path, mm in maps:
+                a, b = np.searchsorted(mm, [lo << 32, hi << 32])
+                parts.append(self._read_run(path, int(a), int(b)))
+            u = sorted_unique(np.concatenate(parts))
+            out[lo:hi] = np.bincount((u >> 32) - lo, minlength=hi - lo)
+        del maps
+        return out
+
+    def close(self) -> None:
+        """Delete the spilled runs."""
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+            self.runs = []
 
 
 class PartialAggregate:
     """Mergeable per-key state: rows, sum, min, max, last date and distinct sets. The mean is derived at the end."""
 
-    def __init__(self, spec: AggSpec) -> None:
+    def __init__(self, spec: AggSpec, distinct_budget_bytes: int = 32 << 20,
+                 spill_dir: str | Path | None = None) -> None:
         self.spec = spec
         self.keymap = KeyMap()
         self._cap = 0
@@ -220,7 +270,7 @@ class PartialAggregate:
         self.min = np.empty(0, dtype=np.float64)
         self.max = np.empty(0, dtype=np.float64)
         self.last = np.empty(0, dtype=np.int64)
-        self.distinct = {d: PairSet() for d in spec.distinct}
+        self.distinct = {d: PairSet(distinct_budget_bytes, spill_dir) for d in spec.distinct}
 
     def _grow(self, n: int) -> None:
         if n <= self._cap:
@@ -257,6 +307,11 @@ class PartialAggregate:
         for d, vals in (distinct or {}).items():
             self.distinct[d].add(slots, vals)
 
+    def close(self) -> None:
+        """Delete any spilled distinct runs."""
+        for pairs in self.distinct.values():
+            pairs.close()
+
     def to_frame(self) -> pd.DataFrame:
         """The final per-key table, sorted by key; the mean is sum / rows, computed only now."""
         s = self.spec
@@ -278,7 +333,8 @@ class PartialAggregate:
             out[f"last_{s.date}"] = self.last[:n][order].astype("datetime64[us]")
         for d, pairs in self.distinct.items():
             out[f"{d}_nunique"] = pairs.counts(n)[order]
-        return pd.DataFrame(out)
+            pairs.close()
+        return pd.DataFrame(out, copy=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -508,6 +564,23 @@ def _raise_first(path: Path, line: int, column: str, reason: str, value: str) ->
     raise InputFileError(f"{path}: {where}: {reason} ({value!r})")
 
 
+def _give_back_freed_memory() -> None:
+    """Ask glibc to return freed heap pages to the OS (it keeps them per thread arena); a no-op elsewhere."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            import ctypes
+
+            _MALLOC_TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM = None
+
+
 def _prefetch(reader, depth: int = 2) -> Iterator[pa.RecordBatch]:
     """Parse in a background thread at most ``depth`` batches ahead: overlap parsing with NumPy, keep memory bounded."""
     q: queue.Queue = queue.Queue(maxsize=depth)
@@ -573,7 +646,8 @@ def _line_blocks(path: Path, block_size: int) -> Iterator[tuple[int, bytes, int]
 
 
 def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, on_bad_rows: str,
-                   tolerant: bool) -> tuple[PartialAggregate, ChunkReport]:
+                   tolerant: bool, distinct_budget_bytes: int = 32 << 20,
+                   spill_dir: str | Path | None = None) -> tuple[PartialAggregate, ChunkReport]:
     """One pass: split the file into blocks of whole lines, parse each with explicit types, fold it into the state.
 
     The fast pass parses each block on all cores; a bad line or value sends us to the careful pass
@@ -600,7 +674,7 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
                                convert_options=convert)
         return first_line, table, bad, consumed
 
-    state = PartialAggregate(spec)
+    state = PartialAggregate(spec, distinct_budget_bytes, spill_dir)
     rejects = _Rejects()
     report = ChunkReport(str(path), mode="tolerant" if tolerant else "typed")
     bar = _Progress(path.stat().st_size, path.name, progress)
@@ -629,7 +703,12 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
                          {d: sel(a[d]) for d in spec.distinct})
             rows_read += table.num_rows + len(bad)
             report.blocks += 1
+            del table, block, a
+            _give_back_freed_memory()
             bar.update(consumed, rows_read)
+    except BaseException:
+        state.close()
+        raise
     finally:
         batches.close()
         bar.close()
@@ -648,8 +727,9 @@ def _finish(state: PartialAggregate, rejects: _Rejects, report: ChunkReport) -> 
     return state, report
 
 
-def _aggregate_parquet(path: Path, spec: AggSpec, batch_rows: int, progress: bool,
-                       on_bad_rows: str) -> tuple[PartialAggregate, ChunkReport]:
+def _aggregate_parquet(path: Path, spec: AggSpec, batch_rows: int, progress: bool, on_bad_rows: str,
+                       distinct_budget_bytes: int = 32 << 20,
+                       spill_dir: str | Path | None = None) -> tuple[PartialAggregate, ChunkReport]:
     import pyarrow.dataset as pads
 
     try:
@@ -662,7 +742,7 @@ def _aggregate_parquet(path: Path, spec: AggSpec, batch_rows: int, progress: boo
             raise InputFileError(f"{path}: column {col!r} not found in the Parquet schema; columns are {names}")
     total = dataset.count_rows()
     bar = _Progress(total, path.name, progress, unit="rows")
-    state = PartialAggregate(spec)
+    state = PartialAggregate(spec, distinct_budget_bytes, spill_dir)
     rejects = _Rejects()
     report = ChunkReport(str(path), mode="parquet")
     done = 0
@@ -687,6 +767,9 @@ def _aggregate_parquet(path: Path, spec: AggSpec, batch_rows: int, progress: boo
             done += batch.num_rows
             report.blocks += 1
             bar.update(done, done)
+    except BaseException:
+        state.close()
+        raise
     finally:
         bar.close()
     report.rows_read = done
@@ -697,12 +780,15 @@ def _aggregate_parquet(path: Path, spec: AggSpec, batch_rows: int, progress: boo
 def aggregate_file_report(path: str | Path, by: str = "customer_id", *, value: str = "amount",
                           date: str | None = "order_date", distinct: Sequence[str] = ("order_id",),
                           block_size: int = DEFAULT_BLOCK_BYTES, batch_rows: int = 1_000_000, progress: bool = True,
-                          on_bad_rows: Literal["quarantine", "raise"] = "quarantine") -> tuple[pd.DataFrame, ChunkReport]:
+                          on_bad_rows: Literal["quarantine", "raise"] = "quarantine",
+                          distinct_budget_bytes: int = 32 << 20,
+                          spill_dir: str | Path | None = None) -> tuple[pd.DataFrame, ChunkReport]:
     """Aggregate ``value`` per ``by`` in one bounded-memory pass; return the table and the accounting report.
 
     CSV files are streamed in blocks of ``block_size`` bytes; Parquet files or hive-partitioned directories
     in batches of ``batch_rows``. Bad rows are quarantined with their line numbers (or, with
-    ``on_bad_rows="raise"``, the first one raises :class:`InputFileError`).
+    ``on_bad_rows="raise"``, the first one raises :class:`InputFileError`). Distinct-count sets beyond
+    ``distinct_budget_bytes`` are spilled as sorted runs to a temporary directory under ``spill_dir``.
     """
     if on_bad_rows not in ("quarantine", "raise"):
         raise ValueError(f"on_bad_rows must be 'quarantine' or 'raise', got {on_bad_rows!r}")
@@ -710,32 +796,38 @@ def aggregate_file_report(path: str | Path, by: str = "customer_id", *, value: s
     spec.columns  # validates
     path = Path(path)
     _check_path(path)
+    budget = (distinct_budget_bytes, spill_dir)
     if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-        state, report = _aggregate_parquet(path, spec, batch_rows, progress, on_bad_rows)
+        state, report = _aggregate_parquet(path, spec, batch_rows, progress, on_bad_rows, *budget)
     else:
         try:
-            state, report = _aggregate_csv(path, spec, block_size, progress, on_bad_rows, tolerant=False)
+            state, report = _aggregate_csv(path, spec, block_size, progress, on_bad_rows, False, *budget)
         except (pa.ArrowInvalid, _NeedsTolerantPass) as exc:
             if isinstance(exc, pa.ArrowInvalid) and "conversion error" not in str(exc):
                 raise InputFileError(f"{path}: the CSV cannot be parsed: {exc}") from None
             # a bad line or value: read again as text, one thread, and find exactly which rows are bad
             try:
-                state, report = _aggregate_csv(path, spec, block_size, progress, on_bad_rows, tolerant=True)
+                state, report = _aggregate_csv(path, spec, block_size, progress, on_bad_rows, True, *budget)
             except pa.ArrowInvalid as exc2:
                 raise InputFileError(f"{path}: the CSV cannot be parsed: {exc2}") from None
-    return state.to_frame(), report
+    try:
+        return state.to_frame(), report
+    finally:
+        state.close()
 
 
 def aggregate_file(path: str | Path, by: str = "customer_id", *, value: str = "amount",
                    date: str | None = "order_date", distinct: Sequence[str] = ("order_id",),
                    block_size: int = DEFAULT_BLOCK_BYTES, batch_rows: int = 1_000_000, progress: bool = True,
-                   on_bad_rows: Literal["quarantine", "raise"] = "quarantine") -> pd.DataFrame:
+                   on_bad_rows: Literal["quarantine", "raise"] = "quarantine", distinct_budget_bytes: int = 32 << 20,
+                   spill_dir: str | Path | None = None) -> pd.DataFrame:
     """Per-key rows, sum, mean, min, max, last date and exact distinct counts of a CSV/Parquet file, in bounded memory.
 
     Use :func:`aggregate_file_report` to also get the row accounting and the rejected lines.
     """
     frame, _ = aggregate_file_report(path, by, value=value, date=date, distinct=distinct, block_size=block_size,
-                                     batch_rows=batch_rows, progress=progress, on_bad_rows=on_bad_rows)
+                                     batch_rows=batch_rows, progress=progress, on_bad_rows=on_bad_rows,
+                                     distinct_budget_bytes=distinct_budget_bytes, spill_dir=spill_dir)
     return frame
 
 

@@ -19,6 +19,7 @@ atomic rename: two runs never share a file name, and a crash never leaves half a
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -26,13 +27,13 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from pharma_kit.data import TRANSACTION_COLUMNS, WEEKDAY_FACTORS, DefectRates, generate, write_csv
-from pharma_kit.errors import ConfigError, DataQualityError, InputFileError
+from pharma_kit.errors import ConfigError, DataQualityError, InputFileError, TransientError
 from pharma_kit.quality import MaxLossExceeded, clean
 from pharma_kit.readers import read_csv_text
 from pharma_kit.warehouse import Warehouse
@@ -103,6 +104,40 @@ def reference_lookups() -> tuple[pd.DataFrame, pd.DataFrame]:
     stores = pd.DataFrame({"store_id": np.arange(1, N_STORES + 1, dtype="int64")})
     products = pd.DataFrame({"product_id": 1000 + np.arange(N_PRODUCTS, dtype="int64")})
     return stores, products
+
+
+def partition_window(logical_date: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The half-open UTC interval ``[day, day + 1)`` a run loads: from its logical date, never the clock."""
+    start = as_day(logical_date)
+    return start, start + pd.Timedelta(days=1)
+
+
+def replace_partition_frame(existing: pd.DataFrame, day: Any, rows: pd.DataFrame,
+                            date_col: str = "sale_date") -> pd.DataFrame:
+    """Delete-then-insert on a DataFrame: drop ``day``'s rows of ``existing``, add ``rows``; other days untouched.
+
+    The in-memory twin of :meth:`Warehouse.replace_partition`: running it twice equals running it once.
+    Rows are returned sorted by ``date_col`` (stable), with a fresh index.
+    """
+    day = as_day(day)
+    keep = existing[existing[date_col].dt.normalize() != day]
+    out = pd.concat([keep, rows.astype(existing.dtypes.to_dict()) if len(existing.columns) else rows],
+                    ignore_index=True)
+    return out.sort_values(date_col, kind="stable").reset_index(drop=True)
+
+
+def bind_sources(fn: Callable[[str], Any], sources: Iterable[str]) -> dict[str, Callable[[], Any]]:
+    """One zero-argument callable per source, each bound to ITS source (``functools.partial``, no late binding)."""
+    return {s: functools.partial(fn, s) for s in sources}
+
+
+#: What a retry can fix. Everything else in pharma_kit's hierarchy (bad data, bad config) fails at once.
+RETRYABLE: tuple[type[BaseException], ...] = (TransientError, ConnectionError, TimeoutError)
+
+
+def should_retry(exc: BaseException, try_number: int, max_tries: int) -> bool:
+    """Retry only transient failures, and only while attempts remain (``try_number`` is 1-based)."""
+    return try_number < max_tries and isinstance(exc, RETRYABLE)
 
 
 # -- sources --------------------------------------------------------------------------------------
@@ -352,5 +387,6 @@ __all__ = [
     "SOURCES", "SOURCE_SHARE", "feed_rows", "DEFAULT_ROWS_PER_DAY", "DEFAULT_MAX_LOSS", "DEFAULT_REVIEW_SHARE", "PUBLISH_THRESHOLD",
     "MaxLossExceeded", "QualityReport", "as_day", "source_seed", "partition_dir", "landing_file", "reference_lookups",
     "simulate_feed", "land_feed", "available_sources", "extract", "transform", "load", "quality_check",
-    "choose_branch", "publish", "flag_for_review", "run_summary", "write_notification", "run_day",
+    "choose_branch", "publish", "partition_window", "replace_partition_frame", "bind_sources", "RETRYABLE",
+    "should_retry", "flag_for_review", "run_summary", "write_notification", "run_day",
 ]

@@ -18,7 +18,7 @@
   (the default) gives a whole tied block the bucket of its first position, so identical customers
   always share a score (bins can be uneven; with heavy ties some scores are unused). Recency is
   reversed: the most recent customers score 5.
-- **Segments** come from a data file (``datasets/rfm_segments.csv``) that maps all 125 codes to one
+- **Segments** come from a data file (``pharma_kit/resources/rfm_segments.csv``, shipped as package data) that maps all 125 codes to one
   of 11 names; :func:`load_segment_map` refuses a map that misses a code.
 
 Everything is vectorised: a handful of group-bys and array look-ups, no per-customer Python.
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 #: The shipped 125-code segment map.
-SEGMENT_MAP_PATH = Path(__file__).resolve().parent.parent / "datasets" / "rfm_segments.csv"
+SEGMENT_MAP_PATH = Path(__file__).resolve().parent / "resources" / "rfm_segments.csv"
 #: Scores run 1..N_SCORES (quintiles).
 N_SCORES = 5
 NOT_SCORED_NO_PURCHASE = "no purchase line (only returns or $0 lines)"

@@ -341,3 +341,29 @@ def test_memory_estimate_matches_pandas():
     with pytest.raises(ValueError, match="not fixed-width"):
         fm.estimate_frame_bytes(10, {"s": "object"})
     assert fm.frame_bytes(frame) >= fm.estimate_frame_bytes(n, dtypes)
+
+
+def test_distinct_sets_spill_to_disk_and_stay_exact(clean_csv, tmp_path):
+    """A tiny budget forces many sorted runs on disk; the counts are still exact and the runs are removed."""
+    path, frame = clean_csv
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    got, report = ch.aggregate_file_report(path, block_size=1 << 15, progress=False, distinct_budget_bytes=4_096,
+                                           spill_dir=spill)
+    assert ch.same_result(_expected(frame), got) is None
+    assert report.state_bytes < ch.aggregate_file_report(path, progress=False, block_size=1 << 15)[1].state_bytes
+    assert list(spill.iterdir()) == []  # cleaned up
+
+
+def test_pair_set_spills_runs_and_counts_by_range(tmp_path):
+    rng = np.random.default_rng(3)
+    slots = rng.integers(0, 50, 20_000)
+    values = rng.integers(0, 300, 20_000)
+    ps = ch.PairSet(budget_bytes=2_000, spill_dir=tmp_path)
+    for a in range(0, 20_000, 1_000):
+        ps.add(slots[a:a + 1_000], values[a:a + 1_000])
+    assert len(ps.runs) > 5
+    expected = pd.DataFrame({"s": slots, "v": values}).drop_duplicates().groupby("s").size()
+    np.testing.assert_array_equal(ps.counts(50), expected.reindex(range(50), fill_value=0).to_numpy())
+    ps.close()
+    assert list(tmp_path.iterdir()) == []

@@ -75,7 +75,10 @@ def _drive(out_path: str) -> None:  # pragma: no cover - runs in the child
 
     def run(day: str, conf: dict | None = None, label: str = "") -> dict:
         t0 = time.perf_counter()
-        dr = dag.test(logical_date=pendulum.parse(day), run_conf=conf)
+        # always pass every overridable param: in-process dag.test() reuses the task objects, and a
+        # previous run's conf can linger in their params
+        full = {"defect_scale": {}, "simulate": True, **(conf or {})}
+        dr = dag.test(logical_date=pendulum.parse(day), run_conf=full)
         print(f"RUN {label} {day} {dr.state} {time.perf_counter() - t0:.1f}s", file=sys.stderr)
         tis = {f"{ti.task_id}[{ti.map_index}]" if ti.map_index >= 0 else ti.task_id: [str(ti.state), ti.try_number]
                for ti in dr.get_task_instances()}

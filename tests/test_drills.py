@@ -10,7 +10,7 @@ from pharma_kit.drills import bank
 from pharma_kit.drills.sql import run_sql
 from pharma_kit.exercises.compare import compare
 
-SEEDS = (11, 29)  # fixed seeds for the random rounds, so a failure reproduces; check() itself seeds freshly
+SEED = 11  # a fixed seed for the random rounds, so a failure reproduces; check() itself seeds freshly
 
 
 def _stub(*args, **kwargs):
@@ -92,16 +92,14 @@ def test_drill_is_honest(drill):
     stub = drill.check(_stub)
     assert stub.status == "not attempted", stub
     for name, wrong in drill.wrong_answers.items():
-        for seed in SEEDS:
-            result = drill.check(wrong, seed=seed)
-            assert not result.passed, f"wrong answer {name!r} passed with seed {seed}"
+        result = drill.check(wrong, seed=SEED)
+        assert not result.passed, f"wrong answer {name!r} passed with seed {SEED}"
 
 
 @pytest.mark.parametrize("drill", bank.DRILLS, ids=lambda d: d.id)
 def test_sql_twin_agrees_with_pandas_reference(drill):
-    for seed in SEEDS:
-        result = drill.check_sql(seed=seed)
-        assert result.passed, f"seed {seed}: {result.message}"
+    result = drill.check_sql(seed=SEED)
+    assert result.passed, f"seed {SEED}: {result.message}"
 
 
 @pytest.mark.parametrize("drill", bank.DRILLS, ids=lambda d: d.id)
@@ -146,9 +144,9 @@ def test_stub_file_defines_the_function_and_is_not_attempted(drill):
 
 # --- other correct answers pass (the checker is not tuned to one implementation) -----------------------------
 def dedup_with_window(records):
-    r = records.assign(_t=records["updated_at"].fillna(pd.Timestamp.min))
-    r = r.sort_values(["customer_id", "_t", "ingest_id"], ascending=[True, False, False])
-    return r.groupby("customer_id").head(1).drop(columns="_t").sort_values("customer_id").reset_index(drop=True)
+    r = records.sort_values(["customer_id", "updated_at", "ingest_id"], ascending=[True, False, False],
+                            na_position="last")
+    return r.groupby("customer_id").head(1).reset_index(drop=True)
 
 
 def anti_join_with_indicator(customers, orders):

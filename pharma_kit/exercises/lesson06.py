@@ -1,0 +1,223 @@
+"""Lesson 06 exercises: the Airflow anti-patterns of the source notes, fixed as checked functions."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from pharma_kit import pipeline
+from pharma_kit.errors import ConfigError, DataQualityError, InputFileError, TransientError
+from pharma_kit.exercises.core import Question
+from pharma_kit.quality import MaxLossExceeded
+
+# --------------------------------------------------------------------------- q1: the logical-date window
+_ZONES = ["UTC", "Europe/Berlin", "America/Chicago", "Asia/Tokyo"]
+
+
+def _window_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
+    edge = [
+        {"logical_date": pd.Timestamp("2025-06-03")},
+        {"logical_date": pd.Timestamp("2025-06-03 00:00", tz="UTC")},
+        {"logical_date": pd.Timestamp("2025-06-03 01:30", tz="Europe/Berlin")},  # still June 2nd in UTC
+        {"logical_date": pd.Timestamp("2025-06-02 21:00", tz="America/Chicago")},  # already June 3rd in UTC
+        {"logical_date": dt.datetime(2024, 2, 29, 23, 59, 59, tzinfo=dt.timezone.utc)},
+        {"logical_date": "2025-12-31"},
+    ]
+    base = pd.Timestamp("2024-01-01", tz="UTC")
+    rand = [{"logical_date": (base + pd.Timedelta(minutes=int(rng.integers(0, 800 * 1440))))
+             .tz_convert(_ZONES[int(rng.integers(0, len(_ZONES)))])} for _ in range(6)]
+    return edge + rand
+
+
+def _window_runner(fn: Callable, case: dict[str, Any]) -> list:
+    start, end = fn(**case)
+    return [pd.Timestamp(start), pd.Timestamp(end)]
+
+
+def _window_clock(logical_date):
+    today = pd.Timestamp.now().normalize()  # CURRENT_DATE: the trap
+    return today - pd.Timedelta(days=1), today
+
+
+def _window_local_date(logical_date):
+    start = pd.Timestamp(logical_date).tz_localize(None).normalize()  # wall-clock date, not the UTC date
+    return start, start + pd.Timedelta(days=1)
+
+
+def _window_inclusive(logical_date):
+    start = pipeline.as_day(logical_date)
+    return start, start + pd.Timedelta(hours=23, minutes=59, seconds=59)  # BETWEEN ... 23:59:59 loses a second
+
+
+q1 = Question(
+    name="l06_partition_window",
+    prompt=("Write partition_window(logical_date) -> (start, end): the half-open interval [start, end) of the ONE "
+            "day a run loads, from the run's logical date (a date, string or tz-aware datetime; take the date in "
+            "UTC). Both ends are tz-naive pd.Timestamps at midnight. Never read the clock."),
+    hints=["The clock (CURRENT_DATE, datetime.now()) makes a backfill reload today's data under an old date.",
+           "Convert a tz-aware value to UTC first (ts.tz_convert('UTC').tz_localize(None)), then .normalize().",
+           "end = start + 1 day, exclusive: '23:59:59' misses anything in the last second."],
+    reference=pipeline.partition_window,
+    cases=_window_cases,
+    runner=_window_runner,
+    wrong_answers={"uses the clock (CURRENT_DATE)": _window_clock,
+                   "local date instead of the UTC date": _window_local_date,
+                   "inclusive end at 23:59:59": _window_inclusive},
+    explanation="A run is about its logical date; re-running it next month must load the same day.",
+)
+
+
+# --------------------------------------------------------------------------- q2: idempotent partition load
+def _table(rng: np.random.Generator, days: list[str], n: int) -> pd.DataFrame:
+    d = pd.to_datetime(np.array(days)[rng.integers(0, len(days), n)]).astype("datetime64[us]")
+    return pd.DataFrame({"sale_date": d, "transaction_id": rng.integers(1, 10_000, n).astype("int64"),
+                         "amount": np.round(rng.uniform(1, 200, n), 2)})
+
+
+def _replace_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
+    days = ["2025-06-01", "2025-06-02", "2025-06-03"]
+    empty = _table(rng, days, 0)
+    new = _table(rng, ["2025-06-02"], 5)
+    return [
+        {"existing": _table(rng, days, 12), "day": "2025-06-02", "rows": new},
+        {"existing": empty, "day": "2025-06-02", "rows": new},                      # first load ever
+        {"existing": _table(rng, days, 9), "day": "2025-06-02", "rows": new.iloc[:0]},  # the day is now empty
+        {"existing": _table(rng, ["2025-06-01"], 6), "day": "2025-06-03", "rows": _table(rng, ["2025-06-03"], 3)},
+        {"existing": _table(rng, days, int(rng.integers(5, 40))), "day": days[int(rng.integers(0, 3))],
+         "rows": _table(rng, ["2025-06-02"], int(rng.integers(0, 8))).assign(
+             sale_date=pd.Timestamp(days[int(rng.integers(0, 3))]).as_unit("us"))},
+    ]
+
+
+def _replace_runner(fn: Callable, case: dict[str, Any]) -> pd.DataFrame:
+    """Load, then load again (a retry): the result must be the same as one clean load."""
+    once = fn(case["existing"], case["day"], case["rows"])
+    twice = fn(once, case["day"], case["rows"])
+    return twice.sort_values(["sale_date", "transaction_id", "amount"], kind="stable").reset_index(drop=True)
+
+
+def _replace_append(existing, day, rows):
+    return pd.concat([existing, rows], ignore_index=True)  # if_exists='append': a retry duplicates
+
+
+def _replace_everything(existing, day, rows):
+    return rows.reset_index(drop=True)  # if_exists='replace': drops every other day
+
+
+def _replace_dedupe(existing, day, rows):
+    out = pd.concat([existing, rows], ignore_index=True)
+    return out.drop_duplicates().reset_index(drop=True)  # hides retries, keeps stale rows of the day
+
+
+q2 = Question(
+    name="l06_replace_partition",
+    prompt=("Write replace_partition(existing, day, rows) -> DataFrame: the table after loading `rows` as the "
+            "complete contents of `day` (compare existing['sale_date'] by day). Other days stay as they are. "
+            "The checker runs your function twice in a row (a retry): the result must not change."),
+    hints=["Appending (to_sql(if_exists='append')) doubles the day when a task retries after a partial load.",
+           "Keep existing rows whose sale_date is NOT the day, then concat the new rows.",
+           "pd.concat([existing[existing['sale_date'].dt.normalize() != pd.Timestamp(day)], rows], ignore_index=True)"],
+    reference=pipeline.replace_partition_frame,
+    cases=_replace_cases,
+    runner=_replace_runner,
+    wrong_answers={"append (duplicates on retry)": _replace_append,
+                   "replace the whole table": _replace_everything,
+                   "append + drop_duplicates": _replace_dedupe},
+    check_dtype=False,
+    explanation="Delete-and-insert of the partition (in one transaction in a database) makes a retry harmless.",
+)
+
+
+# --------------------------------------------------------------------------- q3: one task per source, no closures
+def _bind_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
+    pool = ["retail", "online", "clinic", "mail", "kiosk", "depot"]
+    k = int(rng.integers(2, len(pool) + 1))
+    return [{"sources": ["retail", "online", "clinic"]}, {"sources": ["retail"]}, {"sources": []},
+            {"sources": list(rng.permutation(pool)[:k])}]
+
+
+def _extract_label(source: str) -> str:
+    return f"extract:{source}"
+
+
+def _bind_runner(fn: Callable, case: dict[str, Any]) -> dict[str, str]:
+    bound = fn(_extract_label, case["sources"])
+    return {k: v() for k, v in sorted(bound.items())}
+
+
+def _bind_late(fn, sources):
+    out = {}
+    for source in sources:
+        out[source] = lambda: fn(source)  # late binding: every callable sees the LAST source
+    return out
+
+
+def _bind_first_only(fn, sources):
+    sources = list(sources)
+    return {s: (lambda s0=sources[0]: fn(s0)) for s in sources}
+
+
+q3 = Question(
+    name="l06_bind_sources",
+    prompt=("Write bind_sources(fn, sources) -> dict: for each source a zero-argument callable that runs "
+            "fn(source) for THAT source. (In the DAG, `extract.expand(source=...)` does this for you.)"),
+    hints=["`lambda: fn(source)` inside a for loop reads `source` when it is CALLED, i.e. after the loop ended.",
+           "Bind the value now: functools.partial(fn, source), or lambda s=source: fn(s)."],
+    reference=pipeline.bind_sources,
+    cases=_bind_cases,
+    runner=_bind_runner,
+    wrong_answers={"lambda in a loop (late binding)": _bind_late, "binds one source for all": _bind_first_only},
+    explanation="Closures capture variables, not values; partial (or a default argument) captures the value.",
+)
+
+
+# --------------------------------------------------------------------------- q4: retry or fail fast
+_EXC = [TransientError("warehouse connection reset"), ConnectionError("socket closed"), TimeoutError("slow"),
+        MaxLossExceeded("31% rejected > 10%"), DataQualityError("negative amounts"), ConfigError("bad URL"),
+        InputFileError("feed.csv: line 7 has 5 fields"), KeyError("amount"), ValueError("bad literal")]
+
+
+def _retry_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
+    cases = [{"exc": e, "try_number": 1, "max_tries": 3} for e in _EXC]
+    cases += [{"exc": TransientError("reset"), "try_number": 3, "max_tries": 3},
+              {"exc": ConnectionError("closed"), "try_number": 2, "max_tries": 3},
+              {"exc": TransientError("reset"), "try_number": 1, "max_tries": 1}]
+    for _ in range(4):
+        m = int(rng.integers(1, 6))
+        cases.append({"exc": _EXC[int(rng.integers(0, len(_EXC)))], "try_number": int(rng.integers(1, m + 1)),
+                      "max_tries": m})
+    return cases
+
+
+def _retry_everything(exc, try_number, max_tries):
+    return try_number < max_tries  # retries a data-quality failure: same input, same failure, 3x the time
+
+
+def _retry_forever(exc, try_number, max_tries):
+    return isinstance(exc, (TransientError, ConnectionError, TimeoutError))  # never gives up
+
+
+def _retry_pipeline_errors(exc, try_number, max_tries):
+    from pharma_kit.errors import PipelineError
+    return try_number < max_tries and isinstance(exc, PipelineError)
+
+
+q4 = Question(
+    name="l06_should_retry",
+    prompt=("Write should_retry(exc, try_number, max_tries) -> bool: retry only failures that may pass on their "
+            "own (TransientError, ConnectionError, TimeoutError), and only while try_number < max_tries. "
+            "A DataQualityError, ConfigError or InputFileError must fail at once."),
+    hints=["Retrying a bad-data failure wastes the retries and delays the alert: the same input fails the same way.",
+           "isinstance accepts a tuple of classes.",
+           "return try_number < max_tries and isinstance(exc, (TransientError, ConnectionError, TimeoutError))"],
+    reference=pipeline.should_retry,
+    cases=_retry_cases,
+    wrong_answers={"retries every exception": _retry_everything, "ignores the retry budget": _retry_forever,
+                   "retries every PipelineError": _retry_pipeline_errors},
+    explanation="The DAG encodes the same rule in an ExceptionRetryPolicy: quality/config errors FAIL, transient RETRY.",
+)
+
+QUESTIONS = [q1, q2, q3, q4]
+__all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]

@@ -154,7 +154,7 @@ class PairSet:
     Values outside ``[0, 2**32)`` switch it, permanently and exactly, to a slower in-memory two-column form.
     """
 
-    def __init__(self, budget_bytes: int = 32 << 20, spill_dir: str | Path | None = None) -> None:
+    def __init__(self, budget_bytes: int = 16 << 20, spill_dir: str | Path | None = None) -> None:
         self.codes = np.empty(0, dtype=np.int64)
         self.pending = np.empty(0, dtype=np.int64)
         self.budget_bytes = int(budget_bytes)
@@ -179,8 +179,11 @@ class PairSet:
 
     @staticmethod
     def _merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # two sorted runs: the stable sort (timsort) merges them in linear time
-        return np.sort(np.concatenate([a, b]), kind="stable") if len(a) and len(b) else (a if len(a) else b)
+        if not (len(a) and len(b)):
+            return a if len(a) else b
+        out = np.concatenate([a, b])
+        out.sort(kind="stable")  # two sorted runs: timsort merges them in linear time, in place
+        return out
 
     def _all_codes(self) -> np.ndarray:
         return self._merge(self.codes, self.pending)
@@ -206,21 +209,22 @@ class PairSet:
         c = self._missing_from(self.pending, self._missing_from(self.codes, sorted_unique(c)))
         self.pending = self._merge(self.pending, c)
         if len(self.pending) * 4 > len(self.codes):
-            self.codes = self._merge(self.codes, self.pending)
-            self.pending = np.empty(0, dtype=np.int64)
-        if self.nbytes > self.budget_bytes:
-            self._spill()
+            if self.nbytes > self.budget_bytes:
+                self._spill()  # both runs go to disk as they are: no merge, no copy
+            else:
+                self.codes = self._merge(self.codes, self.pending)
+                self.pending = np.empty(0, dtype=np.int64)
 
     def _spill(self) -> None:
-        run = self._all_codes()
+        for run in (self.codes, self.pending):
+            if not len(run):
+                continue
+            if self._tmp is None:
+                self._tmp = Path(tempfile.mkdtemp(prefix="pharma_kit_pairs_", dir=self.spill_dir))
+            path = self._tmp / f"run{len(self.runs):05d}.i8"
+            run.tofile(path)
+            self.runs.append((path, len(run)))
         self.codes = self.pending = np.empty(0, dtype=np.int64)
-        if not len(run):
-            return
-        if self._tmp is None:
-            self._tmp = Path(tempfile.mkdtemp(prefix="pharma_kit_pairs_", dir=self.spill_dir))
-        path = self._tmp / f"run{len(self.runs):05d}.i8"
-        run.tofile(path)
-        self.runs.append((path, len(run)))
 
     @staticmethod
     def _read_run(path: Path, start: int, stop: int) -> np.ndarray:
@@ -230,8 +234,12 @@ class PairSet:
         """Distinct values per slot (merging spilled runs range by range, within the budget)."""
         if self._wide is not None:
             return np.bincount(self._wide["slot"].to_numpy(), minlength=n_slots).astype(np.int64)
-        if not self.runs:
-            return np.bincount(self._all_codes() >> 32, minlength=n_slots).astype(np.int64)
+        if not self.runs:  # codes and pending are disjoint: count each, a slice at a time (no big temporaries)
+            out = np.zeros(n_slots, dtype=np.int64)
+            for run in (self.codes, self.pending):
+                for a in range(0, len(run), 1 << 20):
+                    out += np.bincount(run[a:a + (1 << 20)] >> 32, minlength=n_slots)
+            return out
         self._spill()
         total = sum(n for _, n in self.runs)
         ranges = max(1, -(-total * 8 * 4 // max(self.budget_bytes, 1)))  # a range, sorted, stays within the budget
@@ -260,7 +268,7 @@ class PairSet:
 class PartialAggregate:
     """Mergeable per-key state: rows, sum, min, max, last date and distinct sets. The mean is derived at the end."""
 
-    def __init__(self, spec: AggSpec, distinct_budget_bytes: int = 32 << 20,
+    def __init__(self, spec: AggSpec, distinct_budget_bytes: int = 16 << 20,
                  spill_dir: str | Path | None = None) -> None:
         self.spec = spec
         self.keymap = KeyMap()
@@ -313,27 +321,41 @@ class PartialAggregate:
             pairs.close()
 
     def to_frame(self) -> pd.DataFrame:
-        """The final per-key table, sorted by key; the mean is sum / rows, computed only now."""
+        """The final per-key table, sorted by key; the mean is sum / rows, computed only now.
+
+        This finishes the state: each running array is released as soon as its column is built, so the
+        peak stays near the size of the result.
+        """
         s = self.spec
         n = self.keymap.n
-        order = np.argsort(self.keymap.keys[:n], kind="stable")
-        rows = self.rows[:n][order]
-        total = self.sum[:n][order]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total / rows
-        out = {
-            s.by: self.keymap.keys[:n][order],
-            "rows": rows,
-            f"{s.value}_sum": total,
-            f"{s.value}_mean": mean,
-            f"{s.value}_min": self.min[:n][order],
-            f"{s.value}_max": self.max[:n][order],
-        }
-        if s.date:
-            out[f"last_{s.date}"] = self.last[:n][order].astype("datetime64[us]")
-        for d, pairs in self.distinct.items():
-            out[f"{d}_nunique"] = pairs.counts(n)[order]
+        nunique = {}
+        for d, pairs in self.distinct.items():  # first: the spilled runs' merge needs the most scratch memory
+            nunique[d] = pairs.counts(n)
             pairs.close()
+            self.distinct[d] = PairSet(pairs.budget_bytes, pairs.spill_dir)
+        order = np.argsort(self.keymap.keys[:n], kind="stable")
+        empty_f, empty_i = np.empty(0, np.float64), np.empty(0, np.int64)
+
+        def take(name: str, empty: np.ndarray) -> np.ndarray:
+            col = getattr(self, name)[:n][order]
+            setattr(self, name, empty)
+            return col
+
+        out = {s.by: self.keymap.keys[:n][order]}
+        self.keymap = KeyMap()
+        out["rows"] = take("rows", empty_i)
+        out[f"{s.value}_sum"] = take("sum", empty_f)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"{s.value}_mean"] = out[f"{s.value}_sum"] / out["rows"]
+        out[f"{s.value}_min"] = take("min", empty_f)
+        out[f"{s.value}_max"] = take("max", empty_f)
+        last = take("last", empty_i)
+        if s.date:
+            out[f"last_{s.date}"] = last.view("datetime64[us]")
+        del last
+        self._cap = 0
+        for d, counts in nunique.items():
+            out[f"{d}_nunique"] = counts[order]
         return pd.DataFrame(out, copy=False)
 
 
@@ -635,18 +657,21 @@ def _line_blocks(path: Path, block_size: int) -> Iterator[tuple[int, bytes, int]
                     yield line, carry, consumed + len(carry)
                 return
             data = carry + chunk if carry else chunk
+            del chunk
             cut = data.rfind(b"\n") + 1
             if cut == 0:  # one line longer than a block: keep reading
                 carry = data
                 continue
-            block, carry = data[:cut], data[cut:]
-            consumed += len(block)
+            block, carry = memoryview(data)[:cut], data[cut:]  # a view: no copy of the block
+            consumed += cut
+            n_lines = data.count(b"\n")
+            del data
             yield line, block, consumed
-            line += block.count(b"\n")
+            line += n_lines
 
 
 def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, on_bad_rows: str,
-                   tolerant: bool, distinct_budget_bytes: int = 32 << 20,
+                   tolerant: bool, distinct_budget_bytes: int = 16 << 20,
                    spill_dir: str | Path | None = None) -> tuple[PartialAggregate, ChunkReport]:
     """One pass: split the file into blocks of whole lines, parse each with explicit types, fold it into the state.
 
@@ -728,7 +753,7 @@ def _finish(state: PartialAggregate, rejects: _Rejects, report: ChunkReport) -> 
 
 
 def _aggregate_parquet(path: Path, spec: AggSpec, batch_rows: int, progress: bool, on_bad_rows: str,
-                       distinct_budget_bytes: int = 32 << 20,
+                       distinct_budget_bytes: int = 16 << 20,
                        spill_dir: str | Path | None = None) -> tuple[PartialAggregate, ChunkReport]:
     import pyarrow.dataset as pads
 
@@ -781,7 +806,7 @@ def aggregate_file_report(path: str | Path, by: str = "customer_id", *, value: s
                           date: str | None = "order_date", distinct: Sequence[str] = ("order_id",),
                           block_size: int = DEFAULT_BLOCK_BYTES, batch_rows: int = 1_000_000, progress: bool = True,
                           on_bad_rows: Literal["quarantine", "raise"] = "quarantine",
-                          distinct_budget_bytes: int = 32 << 20,
+                          distinct_budget_bytes: int = 16 << 20,
                           spill_dir: str | Path | None = None) -> tuple[pd.DataFrame, ChunkReport]:
     """Aggregate ``value`` per ``by`` in one bounded-memory pass; return the table and the accounting report.
 
@@ -819,7 +844,7 @@ def aggregate_file_report(path: str | Path, by: str = "customer_id", *, value: s
 def aggregate_file(path: str | Path, by: str = "customer_id", *, value: str = "amount",
                    date: str | None = "order_date", distinct: Sequence[str] = ("order_id",),
                    block_size: int = DEFAULT_BLOCK_BYTES, batch_rows: int = 1_000_000, progress: bool = True,
-                   on_bad_rows: Literal["quarantine", "raise"] = "quarantine", distinct_budget_bytes: int = 32 << 20,
+                   on_bad_rows: Literal["quarantine", "raise"] = "quarantine", distinct_budget_bytes: int = 16 << 20,
                    spill_dir: str | Path | None = None) -> pd.DataFrame:
     """Per-key rows, sum, mean, min, max, last date and exact distinct counts of a CSV/Parquet file, in bounded memory.
 

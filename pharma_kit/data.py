@@ -11,6 +11,7 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 CHAIN_NAME = "Larkspur Pharmacies"
 #: The course's fixed "today". Everything that needs a clock takes an ``as_of`` and defaults to this.
@@ -169,54 +170,77 @@ def daily_intensity(start: pd.Timestamp, days: int, day_multipliers: pd.Series |
     return s
 
 
-def _distinct_within_orders(starts: np.ndarray, lines: np.ndarray, prod: np.ndarray, n_products: int,
-                            rng: np.random.Generator) -> np.ndarray:
-    """Re-draw products that repeat within an order, so (order_id, product_id) is the line's business key.
-
-    An order's lines are contiguous, so a repeat is a match with one of the previous ``max(lines) - 1`` lines:
-    a few shifted comparisons instead of a sort.
-    """
-    prod = prod.copy()
-    pos_in_order = np.arange(len(prod)) - np.repeat(starts, lines)
-    # for each distance k, the lines at position >= k in their order: shrinking candidate sets
-    candidates = [np.flatnonzero(pos_in_order >= k) for k in range(1, int(lines.max(initial=1)))]
-    for _ in range(64):
-        dup = np.zeros(len(prod), dtype=bool)
-        for k, idx in enumerate(candidates, start=1):
-            dup[idx] |= prod[idx] == prod[idx - k]
-        if not dup.any() or n_products < 2:
-            break
-        prod[dup] = (prod[dup] + rng.integers(1, n_products, int(dup.sum()))) % n_products
-    return prod
+@njit(cache=True)
+def _alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Walker's alias table (Vose's build, O(K)): then each draw is one uniform index and one coin flip."""
+    k = len(weights)
+    prob = weights * k / weights.sum()
+    alias = np.zeros(k, dtype=np.int64)
+    small = np.empty(k, dtype=np.int64)
+    large = np.empty(k, dtype=np.int64)
+    ns = 0
+    nl = 0
+    for i in range(k):
+        if prob[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s_ = small[ns]
+        l_ = large[nl - 1]
+        alias[s_] = l_
+        prob[l_] -= 1.0 - prob[s_]
+        if prob[l_] < 1.0:
+            nl -= 1
+            small[ns] = l_
+            ns += 1
+    for i in range(ns):
+        prob[small[i]] = 1.0
+    for i in range(nl):
+        prob[large[i]] = 1.0
+    return prob, alias
 
 
 def _alias_draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
-    """Walker's alias method: O(1) per draw with two array lookups (for a small table such as the catalogue)."""
-    k = len(weights)
-    prob = weights * k / weights.sum()
-    alias = np.zeros(k, dtype="int64")
-    small = [i for i in range(k) if prob[i] < 1.0]
-    large = [i for i in range(k) if prob[i] >= 1.0]
-    while small and large:
-        s_, l_ = small.pop(), large.pop()
-        alias[s_] = l_
-        prob[l_] -= 1.0 - prob[s_]
-        (small if prob[l_] < 1.0 else large).append(l_)
-    for i in small + large:
-        prob[i] = 1.0
-    col = rng.integers(0, k, size)
+    """``size`` i.i.d. indices with probability proportional to ``weights`` (alias method, O(1) per draw)."""
+    prob, alias = _alias_table(np.asarray(weights, dtype=np.float64))
+    col = rng.integers(0, len(weights), size)
     return np.where(rng.random(size) < prob[col], col, alias[col])
 
 
-def _draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
-    """``size`` i.i.d. draws of indices with probability proportional to ``weights``.
-
-    Counts come from one multinomial (O(K)) and a shuffle puts them in random order: no binary search per draw.
-    """
-    counts = rng.multinomial(size, weights / weights.sum())
-    out = np.repeat(np.arange(len(weights), dtype="int64"), counts)
-    rng.shuffle(out)
-    return out
+@njit(cache=True)
+def _expand_orders(lines, order_us, cust, store, prod_idx, n_products):  # pragma: no cover - compiled
+    """One pass from orders to lines: repeat the order's fields and make products distinct within each order
+    (a repeat moves to the next catalogue slot), so (order_id, product_id) is the line's business key."""
+    n = prod_idx.shape[0]
+    order_id = np.empty(n, dtype=np.int64)
+    cust_l = np.empty(n, dtype=np.int64)
+    store_l = np.empty(n, dtype=np.int64)
+    time_l = np.empty(n, dtype=np.int64)
+    j = 0
+    for o in range(lines.shape[0]):
+        start = j
+        for _ in range(lines[o]):
+            order_id[j] = 5_000_001 + o
+            cust_l[j] = cust[o]
+            store_l[j] = store[o]
+            time_l[j] = order_us[o]
+            if n_products > lines[o]:
+                p = prod_idx[j]
+                clash = True
+                while clash:
+                    clash = False
+                    for i in range(start, j):
+                        if prod_idx[i] == p:
+                            clash = True
+                            p = (p + 1) % n_products
+                            break
+                prod_idx[j] = p
+            j += 1
+    return order_id, cust_l, store_l, time_l
 
 
 def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: int, stores: pd.DataFrame,
@@ -236,7 +260,6 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
     n_orders = int(np.searchsorted(ends, n, side="left")) + 1
     lines = lines[:n_orders].copy()
     lines[-1] -= int(ends[n_orders - 1] - n)
-    starts = np.concatenate(([0], np.cumsum(lines)[:-1]))
 
     # order times: one multinomial over (day, minute) cells gives counts already in time order: no sort needed
     day_w = daily_intensity(start, days, day_multipliers).to_numpy()
@@ -248,14 +271,16 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
     order_us = np.datetime64(start, "us").astype("int64") + minute_of * 60_000_000
 
     # who and where: independent of time, so drawing them in time order is still i.i.d.
-    cust_idx = _draw(rng, activity, n_orders)
+    cust_idx = _alias_draw(rng, activity, n_orders)
     at_home = rng.random(n_orders) < 0.85
     store_idx = np.where(at_home, home_store[cust_idx], rng.integers(0, n_stores, n_orders))
 
     # expand orders to lines (orders are in time order, so order_id follows time)
     pop = rng.gamma(0.6, 1.0, len(products)) + 0.01
     prod_idx = _alias_draw(rng, pop, n)
-    prod_idx = _distinct_within_orders(starts, lines, prod_idx, len(products), rng)
+    order_id, cust_line, store_line, time_line = _expand_orders(
+        lines, order_us, cust_ids[cust_idx], stores["store_id"].to_numpy().astype("int64")[store_idx], prod_idx,
+        len(products))
     qty = 1 + rng.poisson(0.35, n)
     price_cents = np.round(products["unit_price"].to_numpy() * 100).astype("int64")[prod_idx]
     discount = rng.random(n) < 0.12
@@ -264,11 +289,11 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
 
     df = pd.DataFrame({
         "transaction_id": np.arange(1, n + 1, dtype="int64"),
-        "order_id": np.repeat(5_000_001 + np.arange(n_orders, dtype="int64"), lines),
-        "customer_id": np.repeat(cust_ids[cust_idx], lines),
-        "store_id": np.repeat(stores["store_id"].to_numpy()[store_idx], lines),
+        "order_id": order_id,
+        "customer_id": cust_line,
+        "store_id": store_line,
         "product_id": products["product_id"].to_numpy()[prod_idx],
-        "order_date": np.repeat(order_us, lines).astype("datetime64[us]"),
+        "order_date": time_line.view("datetime64[us]"),
         "quantity": qty.astype("int64"),
         "amount": cents / 100.0,
     }, copy=False)  # no consolidation copy: each column keeps its own array

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pharma_kit.data import AS_OF, DAYS_OF_HISTORY, generate
-from pharma_kit.data import DefectRates
+from pharma_kit.data import AS_OF, DAYS_OF_HISTORY, DefectRates, generate
 
 #: Chain-wide kinds (multiply the day's expected volume) and store-level kinds (remove a store's rows).
 SALES_EVENT_KINDS: tuple[str, ...] = ("promotion", "holiday_spike", "outage")

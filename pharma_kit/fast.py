@@ -103,76 +103,139 @@ def group_sum(keys, values) -> pd.Series:
 # --------------------------------------------------------------------------------------------------
 # customer metrics
 # --------------------------------------------------------------------------------------------------
+#: Customers per partition: their running state (sums, counts, dates) stays in the CPU's L2 cache.
+_PART_BITS = 10
+
+
 @numba.njit(cache=True)
 def _metrics_kernel(cust, cust_lo, n_slots, amount, dates, orders, order_lo, n_orders, products, product_lo,
                     n_products):
-    """One pass for sums/counts/max (+ order owners), a counting sort, one pass for distinct values.
+    """Partitioned aggregation: O(N + K) work, laid out so the random accesses hit cache, not RAM.
 
-    Ids enter as ``id - lo``: the slot of a compact id range (or a dense code, with ``lo = 0``), so no
-    separate coding pass is needed. Slots without rows are dropped by the caller.
+    Ids enter as ``id - lo``: the slot of a compact id range (or a dense code, with ``lo = 0``).
+    1. One pass in row order marks the first line of each order (orders arrive together, so this is
+       near-sequential) and detects an order id shared by two customers.
+    2. Rows are partitioned (a stable counting sort) by ``slot >> _PART_BITS``: each partition holds
+       at most 4096 customers, whose state then fits in cache.
+    3. Per partition: sums (Kahan, like pandas), non-NaN counts, last date, distinct orders (first lines);
+       a local counting sort by customer, then a marker array counts distinct products.
+    Returns per slot: total, [rows, non-NaN amounts, last date, distinct orders], distinct products.
     """
     n = cust.shape[0]
-    fstate = np.zeros((n_slots, 2))  # per customer, side by side: [sum, Kahan compensation]
-    istate = np.zeros((n_slots, 4), np.int64)  # [rows, non-NaN amounts, last date, distinct orders]
-    for g in range(n_slots):
-        istate[g, 2] = _NAT
-    owner = np.full(n_orders, -1, np.int64)  # the customer each order was first seen with
+    part_size = 1 << _PART_BITS
+    # 1. first line of each order
+    owner = np.full(n_orders, -1, np.int64)
+    first_line = np.zeros(n, np.bool_)
     shared_orders = False
     for i in range(n):
-        g = cust[i] - cust_lo
-        istate[g, 0] += 1
-        a = amount[i]
-        if a == a:  # NaN amounts are skipped, as pandas does
-            istate[g, 1] += 1
-            s = fstate[g, 0]
-            y = a - fstate[g, 1]
-            t = s + y
-            c = (t - s) - y
-            fstate[g, 1] = 0.0 if c != c else c  # an infinite amount must not turn the sum into NaN
-            fstate[g, 0] = t
-        d = dates[i]
-        if d != _NAT and d > istate[g, 2]:
-            istate[g, 2] = d
         o = orders[i] - order_lo
+        g = cust[i] - cust_lo
         w = owner[o]
         if w < 0:
             owner[o] = g
-            istate[g, 3] += 1
+            first_line[i] = True
         elif w != g:
             shared_orders = True
-    # group rows by customer (counting sort), keeping only what the distinct counts need
-    start = np.zeros(n_slots + 1, np.int64)
-    for g in range(n_slots):
-        start[g + 1] = start[g] + istate[g, 0]
-    pos = start[:-1].copy()
-    grouped_products = np.empty(n, np.int32)
-    grouped_orders = np.empty(n if shared_orders else 0, np.int32)
+    # 2. partition rows by slot >> _PART_BITS
+    n_parts = ((n_slots - 1) >> _PART_BITS) + 1 if n_slots > 0 else 0
+    part_start = np.zeros(n_parts + 1, np.int64)
+    for i in range(n):
+        part_start[((cust[i] - cust_lo) >> _PART_BITS) + 1] += 1
+    for b in range(n_parts):
+        part_start[b + 1] += part_start[b]
+    pos = part_start[:-1].copy()
+    p_slot = np.empty(n, np.int16)
+    p_amount = np.empty(n)
+    p_date = np.empty(n, np.int64)
+    p_product = np.empty(n, np.int32)
+    p_first = np.empty(n, np.bool_)
+    p_order = np.empty(n if shared_orders else 0, np.int32)
     for i in range(n):
         g = cust[i] - cust_lo
-        j = pos[g]
-        pos[g] = j + 1
-        grouped_products[j] = products[i] - product_lo
+        j = pos[g >> _PART_BITS]
+        pos[g >> _PART_BITS] = j + 1
+        p_slot[j] = g & (part_size - 1)
+        p_amount[j] = amount[i]
+        p_date[j] = dates[i]
+        p_product[j] = products[i] - product_lo
+        p_first[j] = first_line[i]
         if shared_orders:
-            grouped_orders[j] = orders[i] - order_lo
-    # distinct values per customer: a marker array remembers the last customer that saw each value
-    seen_product = np.full(n_products, -1, np.int64)
+            p_order[j] = orders[i] - order_lo
+    # 3. per partition, everything local
+    total = np.zeros(n_slots)
+    istate = np.zeros((n_slots, 4), np.int64)  # [rows, non-NaN amounts, last date, distinct orders]
     distinct_products = np.zeros(n_slots, np.int64)
-    for g in range(n_slots):
-        for j in range(start[g], start[g + 1]):
-            p = grouped_products[j]
-            if seen_product[p] != g:
-                seen_product[p] = g
-                distinct_products[g] += 1
-    if shared_orders:  # some order_id appears under two customers: count (customer, order) pairs exactly
-        seen_order = np.full(n_orders, -1, np.int64)
-        for g in range(n_slots):
-            istate[g, 3] = 0
-            for j in range(start[g], start[g + 1]):
-                o = grouped_orders[j]
-                if seen_order[o] != g:
-                    seen_order[o] = g
-                    istate[g, 3] += 1
-    return fstate[:, 0].copy(), istate, distinct_products
+    seen_product = np.full(n_products, -1, np.int64)
+    seen_order = np.full(n_orders if shared_orders else 0, -1, np.int64)
+    rows = np.zeros(part_size, np.int64)
+    nobs = np.zeros(part_size, np.int64)
+    last = np.zeros(part_size, np.int64)
+    first_lines = np.zeros(part_size, np.int64)
+    s_sum = np.zeros(part_size)
+    s_comp = np.zeros(part_size)
+    local_start = np.zeros(part_size + 1, np.int64)
+    local_pos = np.zeros(part_size, np.int64)
+    grouped = np.empty(n, np.int64)  # row positions, counting-sorted by customer within each partition
+    for b in range(n_parts):
+        lo, hi = part_start[b], part_start[b + 1]
+        if lo == hi:
+            continue
+        rows[:] = 0
+        nobs[:] = 0
+        last[:] = _NAT
+        first_lines[:] = 0
+        s_sum[:] = 0.0
+        s_comp[:] = 0.0
+        for j in range(lo, hi):
+            g = p_slot[j]
+            rows[g] += 1
+            a = p_amount[j]
+            if a == a:  # NaN amounts are skipped, as pandas does
+                nobs[g] += 1
+                y = a - s_comp[g]
+                t = s_sum[g] + y
+                c = (t - s_sum[g]) - y
+                s_comp[g] = 0.0 if c != c else c  # an infinite amount must not turn the sum into NaN
+                s_sum[g] = t
+            d = p_date[j]
+            if d != _NAT and d > last[g]:
+                last[g] = d
+            first_lines[g] += p_first[j]
+        # local counting sort by customer, then distinct products (and orders, if shared) per customer
+        local_start[0] = lo
+        for g in range(part_size):
+            local_start[g + 1] = local_start[g] + rows[g]
+            local_pos[g] = local_start[g]
+        for j in range(lo, hi):
+            g = p_slot[j]
+            grouped[local_pos[g]] = j
+            local_pos[g] += 1
+        base = b << _PART_BITS
+        for g in range(min(part_size, n_slots - base)):
+            if rows[g] == 0:
+                continue
+            slot = base + g
+            n_distinct = 0
+            for k in range(local_start[g], local_start[g + 1]):
+                p = p_product[grouped[k]]
+                if seen_product[p] != slot:
+                    seen_product[p] = slot
+                    n_distinct += 1
+            distinct_products[slot] = n_distinct
+            n_orders_g = first_lines[g]
+            if shared_orders:  # some order_id appears under two customers: count (customer, order) pairs
+                n_orders_g = 0
+                for k in range(local_start[g], local_start[g + 1]):
+                    o = p_order[grouped[k]]
+                    if seen_order[o] != slot:
+                        seen_order[o] = slot
+                        n_orders_g += 1
+            total[slot] = s_sum[g]
+            istate[slot, 0] = rows[g]
+            istate[slot, 1] = nobs[g]
+            istate[slot, 2] = last[g]
+            istate[slot, 3] = n_orders_g
+    return total, istate, distinct_products
 
 
 def _slots(values: np.ndarray) -> tuple[np.ndarray, int, int, np.ndarray | None]:

@@ -303,11 +303,29 @@ TRANSACTION_RULES: dict[str, Any] = {
 }
 
 
+# --------------------------------------------------------------------------- duplicates, fast and exact
+def duplicated_rows(df: pd.DataFrame, subset: list[str] | None = None, keep: str | bool = "first") -> pd.Series:
+    """Same answer as ``df.duplicated(subset, keep=keep)``, several times faster when duplicates are rare.
+
+    One vectorised 64-bit hash per row finds the candidates (equal rows have equal hashes; a rare hash
+    collision only adds a candidate), then the exact multi-column check runs on those few rows only.
+    """
+    cols = list(df.columns) if subset is None else list(subset)
+    out = np.zeros(len(df), dtype=bool)
+    if not len(df):
+        return pd.Series(out, index=df.index)
+    h = pd.util.hash_pandas_object(df[cols], index=False).to_numpy()
+    cand = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
+    if len(cand):
+        out[cand[df[cols].iloc[cand].duplicated(keep=keep).to_numpy()]] = True
+    return pd.Series(out, index=df.index)
+
+
 # --------------------------------------------------------------------------- custom predicates
 def near_duplicate(typed: pd.DataFrame, *, keys: list[str], time: str, within: str = "5min",
                    **_: Any) -> pd.Series:
     """Rows that repeat an earlier row's ``keys`` with a ``time`` strictly later by at most ``within``."""
-    cand = typed.duplicated(subset=keys, keep=False) & typed[keys + [time]].notna().all(axis=1)
+    cand = duplicated_rows(typed, keys, keep=False) & typed[keys + [time]].notna().all(axis=1)
     out = pd.Series(False, index=typed.index)
     if not cand.any():
         return out
@@ -345,6 +363,14 @@ class Context:
     unparsed: dict[str, pd.Series]
     lookups: Mapping[str, Any]
     as_of: pd.Timestamp
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def _exact_duplicates(ctx: Context) -> pd.Series:
+    """Later copies of identical rows, computed once per run."""
+    if "exact" not in ctx.cache:
+        ctx.cache["exact"] = duplicated_rows(ctx.typed)
+    return ctx.cache["exact"]
 
 
 def _typed_scalar(value: Any, dtype: str) -> Any:
@@ -388,11 +414,11 @@ def evaluate(rule: Rule, ctx: Context) -> pd.Series | None:
         cols = p.get("columns", "all")
         every = cols == "all"
         cols = list(ctx.typed.columns) if every else list(cols)
-        dup = ctx.typed.duplicated(subset=cols, keep="first")
+        dup = _exact_duplicates(ctx) if every else duplicated_rows(ctx.typed, cols)
         if not every:  # a missing key cannot collide with anything: not_null reports it
-            dup &= ctx.typed[cols].notna().all(axis=1)
+            dup = dup & ctx.typed[cols].notna().all(axis=1)
         if p.get("ignore_exact"):
-            dup &= ~ctx.typed.duplicated(keep="first")
+            dup = dup & ~_exact_duplicates(ctx)
         return dup
     if rule.check == "custom":
         pred = p.pop("predicate")
@@ -849,7 +875,7 @@ def pandera_failing_counts(typed: pd.DataFrame, schema: Any, names: Mapping[tupl
 
 
 __all__ = [
-    "CHECKS", "DTYPES", "TRANSACTION_RULES", "PREDICATES", "CleanResult", "Column", "Context", "DataQualityError",
+    "CHECKS", "DTYPES", "duplicated_rows", "TRANSACTION_RULES", "PREDICATES", "CleanResult", "Column", "Context", "DataQualityError",
     "MaxLossExceeded", "Report", "Rule", "RuleResult", "RuleSet", "Validator", "clean", "clean_csv", "evaluate",
     "is_future", "load_rules", "near_duplicate", "out_of_range", "parse_column", "parse_money", "parse_datetime", "parse_float", "parse_frame", "parse_int",
     "pandera_failing_counts", "pandera_schema", "split_rows", "validate",

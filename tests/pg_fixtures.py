@@ -27,6 +27,8 @@ def backend_url(backend: str, tmp_path) -> str:
         return sqlite_url(tmp_path / "warehouse.sqlite")
     url = os.environ.get(PG_ENV)
     if not url:
+        if os.environ.get("PHARMA_KIT_REQUIRE_PG") == "1":  # CI: a missing server is a failure, not a skip
+            pytest.fail(f"PHARMA_KIT_REQUIRE_PG=1 but {PG_ENV} is not set")
         pytest.skip(PG_SKIP)
     return url
 

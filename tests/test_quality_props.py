@@ -119,3 +119,18 @@ def test_corrupted_real_rows_keep_the_invariant(edits):
     untouched = set(range(400)) - {r for r, _, _ in edits}
     # a row nobody touched that was quarantined for a row-level defect stays quarantined
     assert set(ROW_LEVEL).intersection(untouched) <= set(res.quarantine.index)
+
+
+@SETTINGS
+@given(st.integers(0, 30), st.data())
+def test_duplicated_rows_equals_pandas(n, data):
+    from pharma_kit.quality import duplicated_rows
+
+    small = st.one_of(st.none(), st.integers(0, 2))
+    df = pd.DataFrame({"a": pd.Series(data.draw(st.lists(small, min_size=n, max_size=n)), dtype="Int64"),
+                       "b": pd.Series(data.draw(st.lists(st.sampled_from(["x", "y", None]), min_size=n, max_size=n)),
+                                      dtype="str"),
+                       "c": data.draw(st.lists(st.sampled_from([0.5, np.nan]), min_size=n, max_size=n))})
+    for keep in ("first", "last", False):
+        for subset in (None, ["a"], ["b", "c"]):
+            assert duplicated_rows(df, subset, keep=keep).tolist() == df.duplicated(subset, keep=keep).tolist()

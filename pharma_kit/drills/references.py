@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from pharma_kit.errors import DataQualityError, TransientError
+from pharma_kit.errors import TransientError
 
 FUNNEL_STEPS = ["view", "cart", "checkout", "purchase"]
 
@@ -340,7 +340,7 @@ def call_with_retry(op: Callable[[], object], attempts: int = 3, base_delay: flo
 
 
 __all__ = [
-    "FUNNEL_STEPS", "DataQualityError", "TransientError",
+    "FUNNEL_STEPS",
     "latest_record", "latest_order_per_customer", "customer_summary", "median_order_value", "category_share",
     "mean_amount_by_store", "monthly_revenue", "monthly_mean_basket", "month_over_month", "running_revenue",
     "rolling_7day", "daily_with_moving_average", "recency_days", "top_products", "second_highest_order",

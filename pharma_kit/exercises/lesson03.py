@@ -1,4 +1,4 @@
-"""Lesson 03 exercises: zero-filled daily sales, trailing moving averages, residual-based anomalies, 'ME' months.
+"""Lesson 03 exercises: zero-filled daily sales, trailing moving averages, 'ME' months, residual-based anomalies.
 
 Each question's classic mistake (most of them straight from the source notes) is in ``wrong_answers``.
 """
@@ -165,7 +165,7 @@ q2 = Question(
 )
 
 
-# ----------------------------------------------------------------------------- q3: anomalies on the residual
+# ----------------------------------------------------------------------------- q4: anomalies on the residual
 def _spiky(rng: np.random.Generator, n: int, spikes: int) -> pd.Series:
     s = _series(rng, n)
     if spikes:
@@ -197,7 +197,7 @@ def _wrong_residual_sigma(daily, k):
     return ((resid - resid.mean()).abs() > k * resid.std()).rename("is_anomaly")  # mean/std are pulled by the spikes
 
 
-q3 = Question(
+q4 = Question(
     name="l03_residual_anomalies",
     prompt=("Flag anomalous days: take the residual of `ts.decompose(daily)` (STL: trend + weekly pattern removed) "
             "and return a boolean Series (same index) that is True where the residual is below Q1 - k*IQR or "
@@ -220,7 +220,7 @@ q3 = Question(
 )
 
 
-# ----------------------------------------------------------------------------- q4: 'ME' months
+# ----------------------------------------------------------------------------- q3: 'ME' months
 def _monthly_cases(rng: np.random.Generator) -> list[dict]:
     return [
         {"daily": _series(rng, 92, start="2024-01-01")},  # three whole months
@@ -263,7 +263,7 @@ def _wrong_complete(daily):
     return out
 
 
-q4 = Question(
+q3 = Question(
     name="l03_month_end",
     prompt=("Return monthly sales from a daily Series: a DataFrame indexed by each month's LAST day (index named "
             "'period_end') with 'sales' (the month's total) and 'complete' (True only when every calendar day of "

@@ -104,7 +104,7 @@ def group_sum(keys, values) -> pd.Series:
 # customer metrics
 # --------------------------------------------------------------------------------------------------
 #: Customers per partition: their running state (sums, counts, dates) stays in the CPU's L2 cache.
-_PART_BITS = 10
+_PART_BITS = 14
 
 
 @numba.njit(cache=True)

@@ -67,6 +67,16 @@ class AggSpec:
 # --------------------------------------------------------------------------------------------------
 # running state
 # --------------------------------------------------------------------------------------------------
+def _drop_repeats(a: np.ndarray) -> np.ndarray:
+    """Drop elements equal to their predecessor (on sorted input: the distinct values)."""
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
 def sorted_unique(a: np.ndarray) -> np.ndarray:
     """Sorted distinct values by sort + neighbour compare (NumPy 2.4's hash-based ``np.unique`` is slower here)."""
     a = np.sort(a)
@@ -200,13 +210,23 @@ class PairSet:
             block = pd.DataFrame({"slot": slots, "value": values})
             self._wide = pd.concat([self._wide, block], ignore_index=True).drop_duplicates(ignore_index=True)
             return
-        c = (slots << 32) | values
-        if len(c) > 1:  # rows of one order sit together in a feed: drop runs before the sort
-            keep = np.empty(len(c), dtype=bool)
-            keep[0] = True
-            np.not_equal(c[1:], c[:-1], out=keep[1:])
-            c = c[keep]
-        c = self._missing_from(self.pending, self._missing_from(self.codes, sorted_unique(c)))
+        c = _drop_repeats((slots << 32) | values)  # rows of one order sit together in a feed: drop runs first
+        self._add_unique_sorted(sorted_unique(c))
+
+    @staticmethod
+    def packable(values: np.ndarray) -> bool:
+        """Whether ``values`` fit the packed form (``0 <= v < 2**32``)."""
+        return bool(len(values) == 0 or (values.min() >= 0 and values.max() < 1 << 32))
+
+    def add_sorted_codes(self, codes: np.ndarray) -> None:
+        """Add packed ``(slot << 32) | value`` codes that are already sorted (the caller sorted the block by them)."""
+        if self._wide is not None:
+            self.add(codes >> 32, codes & 0xFFFFFFFF)
+            return
+        self._add_unique_sorted(_drop_repeats(codes))
+
+    def _add_unique_sorted(self, c: np.ndarray) -> None:
+        c = self._missing_from(self.pending, self._missing_from(self.codes, c))
         self.pending = self._merge(self.pending, c)
         if len(self.pending) * 4 > len(self.codes):
             if self.nbytes > self.budget_bytes:
@@ -304,15 +324,32 @@ class PartialAggregate:
         if len(keys) == 0:
             return
         slots = self.keymap.slots(keys)
-        n = self.keymap.n
-        self._grow(n)
-        self.rows[:n] += np.bincount(slots, minlength=n)
-        self.sum[:n] += np.bincount(slots, weights=values, minlength=n)
-        np.minimum.at(self.min, slots, values)
-        np.maximum.at(self.max, slots, values)
+        self._grow(self.keymap.n)
+        distinct = dict(distinct or {})
+        # one sort per block groups the rows by slot; sorting by (slot, first distinct value) also hands the
+        # distinct set its codes already sorted
+        first = next(iter(distinct), None)
+        if first is not None and self.distinct[first]._wide is None and PairSet.packable(distinct[first]):
+            codes = (slots << 32) | distinct.pop(first)
+            perm = np.argsort(codes)  # quicksort: deterministic, and order within a group does not matter
+            codes = codes[perm]
+            self.distinct[first].add_sorted_codes(codes)
+            slot_sorted = codes >> 32
+            del codes
+        else:
+            perm = np.argsort(slots)
+            slot_sorted = slots[perm]
+        starts = np.flatnonzero(np.concatenate(([True], slot_sorted[1:] != slot_sorted[:-1])))
+        u = slot_sorted[starts]
+        del slot_sorted
+        v = values[perm]
+        self.rows[u] += np.diff(np.append(starts, len(v)))
+        self.sum[u] += np.add.reduceat(v, starts)
+        self.min[u] = np.minimum(self.min[u], np.minimum.reduceat(v, starts))
+        self.max[u] = np.maximum(self.max[u], np.maximum.reduceat(v, starts))
         if self.spec.date and dates is not None:
-            np.maximum.at(self.last, slots, dates)
-        for d, vals in (distinct or {}).items():
+            self.last[u] = np.maximum(self.last[u], np.maximum.reduceat(dates[perm], starts))
+        for d, vals in distinct.items():
             self.distinct[d].add(slots, vals)
 
     def close(self) -> None:

@@ -103,7 +103,7 @@ def group_sum(keys, values) -> pd.Series:
 # --------------------------------------------------------------------------------------------------
 # customer metrics
 # --------------------------------------------------------------------------------------------------
-#: Customers per partition: their running state (sums, counts, dates) stays in the CPU's L2 cache.
+#: log2(customers per partition): 16384 customers' running state (sums, counts, dates) fits in L2 cache.
 _PART_BITS = 14
 
 
@@ -116,7 +116,7 @@ def _metrics_kernel(cust, cust_lo, n_slots, amount, dates, orders, order_lo, n_o
     1. One pass in row order marks the first line of each order (orders arrive together, so this is
        near-sequential) and detects an order id shared by two customers.
     2. Rows are partitioned (a stable counting sort) by ``slot >> _PART_BITS``: each partition holds
-       at most 4096 customers, whose state then fits in cache.
+       at most 2**_PART_BITS customers, whose state then fits in cache.
     3. Per partition: sums (Kahan, like pandas), non-NaN counts, last date, distinct orders (first lines);
        a local counting sort by customer, then a marker array counts distinct products.
     Returns per slot: total, [rows, non-NaN amounts, last date, distinct orders], distinct products.

@@ -70,6 +70,18 @@ def test_nan_amounts_are_skipped_like_pandas(tx):
     assert_same_metrics(got, fast.customer_metrics_pandas(df))
 
 
+def test_many_partitions_and_orders_shared_across_them(tx):
+    df = tx.copy()
+    df["customer_id"] = (df["customer_id"] - 100_000) * 7 + 5  # compact enough for slots, > 16384 of them
+    span = df["customer_id"].max() - df["customer_id"].min()
+    assert span > 3 * (1 << fast._PART_BITS)  # several partitions
+    got = fast.customer_metrics(df)
+    assert_same_metrics(got, fast.customer_metrics_pandas(df))
+    # one order id reused by customers in different partitions: pairs must be counted exactly
+    df.loc[df.index[[3, len(df) // 2, len(df) - 1]], "order_id"] = df["order_id"].iloc[0]
+    assert_same_metrics(fast.customer_metrics(df), fast.customer_metrics_pandas(df))
+
+
 def test_nat_dates_are_skipped(tx):
     df = tx.head(500).copy()
     df.loc[df.index[::3], "order_date"] = pd.NaT

@@ -4,8 +4,9 @@ The trick is to carry *mergeable* partial aggregates per key (sum, count, min, m
 exact set of distinct values) and derive the mean only at the very end: a mean of chunk means is wrong
 whenever chunks hold different numbers of a key's rows. Blocks are parsed by pyarrow with explicit
 column types and only the needed columns; each block is reduced with vectorised NumPy (a key -> slot
-lookup table, ``bincount`` and ``ufunc.at``) into running state whose size depends on the number of
-keys, not on the file size. Every input row is either aggregated or rejected with its line number.
+lookup table, one sort by (slot, order) and ``ufunc.reduceat``) into running state whose size depends on
+the number of keys, not on the file size; exact distinct sets spill to disk past a budget. Every input
+row is either aggregated or rejected with its line number.
 """
 from __future__ import annotations
 

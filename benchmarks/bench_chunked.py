@@ -4,7 +4,7 @@ Methods: pharma_kit's streaming ``aggregate_file``, pandas ``read_csv(chunksize=
 loop, merged correctly), pandas whole-file, DuckDB ``read_csv`` + GROUP BY (and optionally Dask).
 Every method computes the same table (rows, sum, mean, min, max, last date, distinct orders per customer);
 the results are checked against each other. Wall time is measured inside the worker around the method
-only; peak RSS is the worker's ``ru_maxrss`` (interpreter and imports included).
+only; peak RSS is the worker's high-water mark, VmHWM (interpreter and imports included).
 
 Targets for pharma_kit: wall <= 1.5x DuckDB, >= 2.5x faster than pandas chunksize, peak RSS <= 400 MiB,
 RSS growth < 10% from the half-size file to the full one. Exit status 1 if one is missed (``--report-only``: 0).
@@ -28,7 +28,9 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-METHODS = ["pharma_kit", "pandas_chunks", "pandas_whole", "duckdb"]
+METHODS = ["pharma_kit", "pandas_chunks", "pandas_chunks_1m", "pandas_whole", "duckdb"]
+#: chunk rows of the tuned pandas variant (informational: fewer, bigger chunks are kinder to pandas)
+BIG_CHUNK_ROWS = 1_000_000
 OPTIONAL = ["dask"]
 
 
@@ -57,6 +59,8 @@ def worker(method: str, path: str, result: str, chunk_rows: int) -> None:
         frame = ch.aggregate_file(path, progress=False)
     elif method == "pandas_chunks":
         frame = ch.aggregate_pandas_chunks(path, chunk_rows=chunk_rows)
+    elif method == "pandas_chunks_1m":
+        frame = ch.aggregate_pandas_chunks(path, chunk_rows=BIG_CHUNK_ROWS)
     elif method == "pandas_whole":
         frame = ch.aggregate_pandas_whole(path)
     elif method == "duckdb":
@@ -71,9 +75,21 @@ def worker(method: str, path: str, result: str, chunk_rows: int) -> None:
     else:
         raise SystemExit(f"unknown method {method!r}")
     wall = time.perf_counter() - t0
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     frame.to_parquet(result, index=False)
-    print(json.dumps({"wall": wall, "rss_mib": peak_kib / 1024}))
+    print(json.dumps({"wall": wall, "rss_mib": peak_rss_kib() / 1024}))
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident set (VmHWM). Not ``ru_maxrss``: Linux carries that across exec from the
+    parent's (v)forked image, so a big parent would inflate every worker's figure."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def run_worker(method: str, path: Path, result: Path, chunk_rows: int) -> dict:
@@ -99,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out-dir", type=Path, default=HERE / "out")
     ap.add_argument("--methods", default=",".join(METHODS), help=f"comma list from {METHODS + OPTIONAL}")
-    ap.add_argument("--pandas-chunk-rows", type=int, default=1_000_000,
-                    help="chunksize of the pandas baseline (the source notes used 10,000; bigger is kinder to pandas)")
+    ap.add_argument("--pandas-chunk-rows", type=int, default=10_000,
+                    help="chunksize of the pandas baseline (default: the source notes' 10,000; "
+                         f"'pandas_chunks_1m' runs {BIG_CHUNK_ROWS:,} for comparison)")
     ap.add_argument("--no-growth", action="store_true", help="skip the half-size run (memory growth)")
     ap.add_argument("--no-naive", action="store_true", help="skip scoring the mean-of-chunk-means mistake")
     ap.add_argument("--report-only", action="store_true", help="print the table, exit 0 even if a target is missed")
@@ -129,15 +146,15 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out_dir / f"result_{m}_{args.rows}.parquet"
         res[m] = run_worker(m, path, out, args.pandas_chunk_rows)
         frames[m] = pd.read_parquet(out)
-        print(f"  {m:<14} {res[m]['wall']:7.2f} s  {res[m]['rss_mib']:7.0f} MiB", flush=True)
+        print(f"  {m:<17} {res[m]['wall']:7.2f} s  {res[m]['rss_mib']:7.0f} MiB", flush=True)
 
     ref = frames["pharma_kit"]
     print()
-    print(f"{'method':<14} {'wall s':>8} {'x pharma_kit':>13} {'peak RSS MiB':>13} {'rows/s':>12}  result")
+    print(f"{'method':<17} {'wall s':>8} {'x pharma_kit':>13} {'peak RSS MiB':>13} {'rows/s':>12}  result")
     for m in methods:
         diff = ch.same_result(ref, frames[m])
         r = res[m]
-        print(f"{m:<14} {r['wall']:8.2f} {r['wall'] / res['pharma_kit']['wall']:13.2f} {r['rss_mib']:13.0f} "
+        print(f"{m:<17} {r['wall']:8.2f} {r['wall'] / res['pharma_kit']['wall']:13.2f} {r['rss_mib']:13.0f} "
               f"{args.rows / r['wall']:12,.0f}  {'identical' if diff is None else 'DIFFERS: ' + diff}")
     print(f"({len(ref):,} customers; identical = same keys, counts, min/max/dates and distinct counts exactly, "
           f"sums and means to 1e-9 relative)")
@@ -151,7 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         checks.append(("wall <= 1.5x DuckDB", ratio <= 1.5, f"{ratio:.2f}x"))
     if "pandas_chunks" in res:
         speedup = res["pandas_chunks"]["wall"] / pk["wall"]
-        checks.append(("\u2265 2.5x faster than pandas chunksize", speedup >= 2.5, f"{speedup:.2f}x"))
+        checks.append((f"\u2265 2.5x faster than pandas chunksize={args.pandas_chunk_rows:,}", speedup >= 2.5,
+                       f"{speedup:.2f}x"))
+    if "pandas_chunks_1m" in res:
+        print(f"(for comparison: {res['pandas_chunks_1m']['wall'] / pk['wall']:.2f}x faster than pandas with "
+              f"chunksize={BIG_CHUNK_ROWS:,}; not a target)")
     checks.append(("peak RSS <= 400 MiB", pk["rss_mib"] <= 400, f"{pk['rss_mib']:.0f} MiB"))
     if not args.no_growth:
         # the same customers, half the rows: memory must not depend on the number of rows
@@ -171,9 +192,8 @@ def main(argv: list[str] | None = None) -> int:
               f"exact per-customer state is O(customers))")
     if not args.no_naive:
         out = args.out_dir / f"result_naive_{args.rows}.parquet"
-        cmd_res = run_worker("naive_share", path, out, args.pandas_chunk_rows)
-        print(f"\nmean of chunk means ({args.pandas_chunk_rows:,}-row chunks) is wrong for "
-              f"{cmd_res['share']:.1%} of customers")
+        cmd_res = run_worker("naive_share", path, out, BIG_CHUNK_ROWS)
+        print(f"\nmean of chunk means ({BIG_CHUNK_ROWS:,}-row chunks) is wrong for {cmd_res['share']:.1%} of customers")
 
     print("\ntargets:")
     for name, ok, value in checks:

@@ -166,12 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     t_mask = t_mask_part * len(ours) / args.mask_customers
     fastest_name, fastest = min([("pandas", t_pandas), ("DuckDB", t_duck), ("polars", t_polars)], key=lambda kv: kv[1])
     print(f"\ncustomer_metrics, {len(df):,} rows x {len(ours):,} customers (best of {r}; others best of {max(1, r - 1)})")
-    print(f"  {'numpy + numba (customer_metrics)':38s} {t_fast:8.3f} s   1.0x")
+    print(f"  {'numpy + numba (customer_metrics)':50s} {t_fast:8.3f} s   1.0x")
     for name, t in [("pandas groupby named agg", t_pandas), ("DuckDB SQL (to Arrow)", t_duck),
                     (f"polars group_by (+{pl_convert:.1f}s from_pandas, not counted)", t_polars),
                     (f"mask loop, {args.mask_customers} customers timed, extrapolated", t_mask)]:
         extra = f"  (~{t / 3600:.1f} h)" if t > 3600 else ""
-        print(f"  {name:38s} {t:8.3f} s {t / t_fast:6.1f}x slower{extra}")
+        print(f"  {name:50s} {t:8.3f} s {t / t_fast:6.1f}x slower{extra}")
     metrics_ratio = fastest / t_fast
     del pl_df, con
 
@@ -191,11 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     t_window = best_of(lambda: fast.rolling_mean_window_loop(values, w), r)
     t_chunks = best_of(lambda: _rolling_mean_chunks(values, w, numba.config.NUMBA_NUM_THREADS), 3 * r)
     print(f"rolling mean, {len(values):,} values, window {w} (best of {r}+)")
-    print(f"  {'rolling_mean (O(N), Kahan, 1 core)':38s} {t_roll * 1e3:8.1f} ms   1.0x")
+    print(f"  {'rolling_mean (O(N), Kahan, 1 core)':50s} {t_roll * 1e3:8.1f} ms   1.0x")
     for name, t, base in [("pandas .rolling(w).mean()", t_roll_pd, t_roll),
                           ("source notes' O(N·W) kernel, parallel", t_window, t_roll_partial),
                           ("O(N) chunked over all cores, parallel", t_chunks, t_roll)]:
-        print(f"  {name:38s} {t * 1e3:8.1f} ms {t / base:6.1f}x slower")
+        print(f"  {name:50s} {t * 1e3:8.1f} ms {t / base:6.1f}x slower")
     roll_vs_pandas = t_roll_pd / t_roll
     roll_vs_window = t_window / t_roll_partial
 

@@ -327,29 +327,35 @@ class PartialAggregate:
         slots = self.keymap.slots(keys)
         self._grow(self.keymap.n)
         distinct = dict(distinct or {})
+        has_date = bool(self.spec.date) and dates is not None
         # one sort per block groups the rows by slot; sorting by (slot, first distinct value) also hands the
         # distinct set its codes already sorted
         first = next(iter(distinct), None)
-        if first is not None and self.distinct[first]._wide is None and PairSet.packable(distinct[first]):
-            codes = (slots << 32) | distinct.pop(first)
-            perm = np.argsort(codes)  # quicksort: deterministic, and order within a group does not matter
-            codes = codes[perm]
-            self.distinct[first].add_sorted_codes(codes)
-            slot_sorted = codes >> 32
-            del codes
+        packed = first is not None and self.distinct[first]._wide is None and PairSet.packable(distinct[first])
+        codes = (slots << 32) | distinct.pop(first) if packed else slots
+        # first collapse runs of equal codes (the lines of one order sit together): a linear pass, fewer to sort
+        run = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+        if len(run) < len(codes):
+            cnt = np.diff(np.append(run, len(codes)))
+            tot, lo, hi = np.add.reduceat(values, run), np.minimum.reduceat(values, run), np.maximum.reduceat(values, run)
+            last = np.maximum.reduceat(dates, run) if has_date else None
+            codes = codes[run]
         else:
-            perm = np.argsort(slots)
-            slot_sorted = slots[perm]
-        starts = np.flatnonzero(np.concatenate(([True], slot_sorted[1:] != slot_sorted[:-1])))
-        u = slot_sorted[starts]
-        del slot_sorted
-        v = values[perm]
-        self.rows[u] += np.diff(np.append(starts, len(v)))
-        self.sum[u] += np.add.reduceat(v, starts)
-        self.min[u] = np.minimum(self.min[u], np.minimum.reduceat(v, starts))
-        self.max[u] = np.maximum(self.max[u], np.maximum.reduceat(v, starts))
-        if self.spec.date and dates is not None:
-            self.last[u] = np.maximum(self.last[u], np.maximum.reduceat(dates[perm], starts))
+            cnt, tot, lo, hi, last = np.ones(len(codes), dtype=np.int64), values, values, values, dates
+        perm = np.argsort(codes)  # quicksort: deterministic, and the order within a group does not matter
+        codes = codes[perm]
+        if packed:
+            self.distinct[first].add_sorted_codes(codes)
+            codes = codes >> 32
+        starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+        u = codes[starts]
+        del codes
+        self.rows[u] += np.add.reduceat(cnt[perm], starts)
+        self.sum[u] += np.add.reduceat(tot[perm], starts)
+        self.min[u] = np.minimum(self.min[u], np.minimum.reduceat(lo[perm], starts))
+        self.max[u] = np.maximum(self.max[u], np.maximum.reduceat(hi[perm], starts))
+        if has_date:
+            self.last[u] = np.maximum(self.last[u], np.maximum.reduceat(last[perm], starts))
         for d, vals in distinct.items():
             self.distinct[d].add(slots, vals)
 
@@ -458,10 +464,6 @@ class _Rejects:
         self.columns.append(column)
         self.reasons.append(reason)
         self.values.append(list(values))
-
-    @property
-    def count(self) -> int:
-        return int(sum(len(x) for x in self.lines))
 
     def frame(self) -> pd.DataFrame:
         if not self.lines:
@@ -609,10 +611,6 @@ class _Progress:
         elapsed = self.bar.format_dict.get("elapsed", 0) or 0
         rate = rows / elapsed if elapsed > 0 else 0.0
         self.bar.set_postfix_str(f"{rows:,} rows, {rate:,.0f} rows/s", refresh=False)
-
-    def reset(self) -> None:
-        if self.bar is not None:
-            self.bar.reset()
 
     def close(self) -> None:
         if self.bar is not None:
@@ -767,7 +765,8 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
             rows_read += table.num_rows + len(bad)
             report.blocks += 1
             del table, block, a
-            _give_back_freed_memory()
+            if report.blocks % 4 == 0:
+                _give_back_freed_memory()
             bar.update(consumed, rows_read)
     except BaseException:
         state.close()

@@ -32,6 +32,15 @@ def prepare_env() -> None:
     """Set the deterministic environment in this process (kernels inherit it)."""
     for k, v in DETERMINISTIC_ENV.items():
         os.environ[k] = v
+    # a private IPython profile: no user startup files, no history in ~/.ipython, and the kernel's
+    # "TCP without encryption" notice (loopback only here) kept out of the progress output
+    profile = ROOT / "build" / "ipython" / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    config = profile / "ipython_kernel_config.py"
+    text = "c.IPKernelApp.log_level = 'ERROR'\nc.HistoryManager.enabled = False\n"
+    if not config.exists() or config.read_text() != text:
+        config.write_text(text)
+    os.environ["IPYTHONDIR"] = str(profile.parent)
     bindir = str(Path(sys.executable).parent)
     if not os.environ.get("PATH", "").startswith(bindir + os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")

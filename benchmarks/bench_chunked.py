@@ -52,26 +52,26 @@ def csv_for(rows: int, seed: int, out_dir: Path, customers: int | None = None) -
 # worker: one method, one process
 # --------------------------------------------------------------------------------------------------
 def worker(method: str, path: str, result: str, chunk_rows: int) -> None:
-    from pharma_kit import chunked as ch
+    from pharma_kit import chunked as ch, engines
 
     t0 = time.perf_counter()
     if method == "pharma_kit":
         frame = ch.aggregate_file(path, progress=False)
     elif method == "pandas_chunks":
-        frame = ch.aggregate_pandas_chunks(path, chunk_rows=chunk_rows)
+        frame = engines.aggregate_pandas_chunks(path, chunk_rows=chunk_rows)
     elif method == "pandas_chunks_1m":
-        frame = ch.aggregate_pandas_chunks(path, chunk_rows=BIG_CHUNK_ROWS)
+        frame = engines.aggregate_pandas_chunks(path, chunk_rows=BIG_CHUNK_ROWS)
     elif method == "pandas_whole":
-        frame = ch.aggregate_pandas_whole(path)
+        frame = engines.aggregate_pandas_whole(path)
     elif method == "duckdb":
-        frame = ch.aggregate_duckdb(path)
+        frame = engines.aggregate_duckdb(path)
     elif method == "naive_share":  # the source notes' mean of chunk means, scored against pharma_kit's exact mean
         exact, naive = ch.pandas_chunk_means(path, chunk_rows)
         share = ch.wrong_mean_share(exact.set_index("customer_id")["amount_mean"], naive)
         frame = exact
         print(json.dumps({"share": share}))
     elif method == "dask":
-        frame = ch.aggregate_dask(path, scheduler="threads")
+        frame = engines.aggregate_dask(path, scheduler="threads")
     else:
         raise SystemExit(f"unknown method {method!r}")
     wall = time.perf_counter() - t0
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         worker(args.worker, args.path, args.result, args.pandas_chunk_rows)
         return 0
 
-    from pharma_kit import chunked as ch
+    from pharma_kit import chunked as ch, engines
     import pandas as pd
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{'method':<17} {'wall s':>8} {'x pharma_kit':>13} {'peak RSS MiB':>13} {'rows/s':>12}  result")
     for m in methods:
-        diff = ch.same_result(ref, frames[m])
+        diff = engines.same_result(ref, frames[m])
         r = res[m]
         print(f"{m:<17} {r['wall']:8.2f} {r['wall'] / res['pharma_kit']['wall']:13.2f} {r['rss_mib']:13.0f} "
               f"{args.rows / r['wall']:12,.0f}  {'identical' if diff is None else 'DIFFERS: ' + diff}")
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     checks: list[tuple[str, bool, str]] = []
     pk = res["pharma_kit"]
     for m in methods:
-        checks.append((f"{m} result identical", ch.same_result(ref, frames[m]) is None, ""))
+        checks.append((f"{m} result identical", engines.same_result(ref, frames[m]) is None, ""))
     if "duckdb" in res:
         ratio = pk["wall"] / res["duckdb"]["wall"]
         checks.append(("wall <= 1.5x DuckDB", ratio <= 1.5, f"{ratio:.2f}x"))

@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow.dataset as pads
 import pytest
 
-from pharma_kit import chunked as ch
+from pharma_kit import chunked as ch, engines
 from pharma_kit import formats as fm
 from pharma_kit.data import clean_transactions, generate, write_csv
 from pharma_kit.errors import InputFileError
@@ -48,7 +48,7 @@ def _expected(frame: pd.DataFrame) -> pd.DataFrame:
 def test_matches_in_memory_pandas_for_any_block_size(clean_csv, block_size):
     path, frame = clean_csv
     got, report = ch.aggregate_file_report(path, block_size=block_size, progress=False)
-    assert ch.same_result(_expected(frame), got) is None
+    assert engines.same_result(_expected(frame), got) is None
     assert report.rows_read == len(frame) == report.rows_aggregated
     assert report.rows_rejected == 0 and report.mode == "typed"
     if block_size == 1 << 12:
@@ -76,19 +76,19 @@ def test_other_key_and_no_optional_columns(clean_csv):
 def test_baselines_agree(clean_csv):
     path, _ = clean_csv
     ours = ch.aggregate_file(path, progress=False)
-    assert ch.same_result(ours, ch.aggregate_pandas_whole(path)) is None
-    assert ch.same_result(ours, ch.aggregate_pandas_chunks(path, chunk_rows=7_000)) is None
-    assert ch.same_result(ours, ch.aggregate_duckdb(path, threads=1)) is None
+    assert engines.same_result(ours, engines.aggregate_pandas_whole(path)) is None
+    assert engines.same_result(ours, engines.aggregate_pandas_chunks(path, chunk_rows=7_000)) is None
+    assert engines.same_result(ours, engines.aggregate_duckdb(path, threads=1)) is None
 
 
 def test_same_result_notices_a_difference(clean_csv):
     ours = ch.aggregate_file(clean_csv[0], progress=False)
     other = ours.copy()
     other.loc[3, "order_id_nunique"] += 1
-    assert "order_id_nunique" in ch.same_result(ours, other)
+    assert "order_id_nunique" in engines.same_result(ours, other)
     other = ours.copy()
     other.loc[0, "amount_mean"] *= 1 + 1e-6
-    assert "amount_mean" in ch.same_result(ours, other)
+    assert "amount_mean" in engines.same_result(ours, other)
 
 
 def test_wide_key_span_and_large_distinct_values_stay_exact(tmp_path):
@@ -105,7 +105,7 @@ def test_wide_key_span_and_large_distinct_values_stay_exact(tmp_path):
     path = tmp_path / "wide.csv"
     frame.to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S")
     got = ch.aggregate_file(path, block_size=1 << 12, progress=False)
-    assert ch.same_result(_expected(frame), got) is None
+    assert engines.same_result(_expected(frame), got) is None
 
 
 def test_state_does_not_grow_with_rows_for_the_same_keys(tmp_path, clean_csv):
@@ -260,7 +260,7 @@ def test_every_defective_row_is_rejected_and_only_those(tmp_path, block_size):
     kept["amount"] = kept["amount"].astype("float64")
     kept["customer_id"] = kept["customer_id"].astype("int64")
     kept["order_date"] = pd.to_datetime(kept["order_date"]).astype("datetime64[us]")
-    assert ch.same_result(_expected(kept), got) is None
+    assert engines.same_result(_expected(kept), got) is None
     assert "rows read 20,000 = aggregated" in report.summary()
     assert set(report.reasons().index.get_level_values("column")) == {"amount", "customer_id", "order_date"}
 
@@ -270,7 +270,7 @@ def test_tolerant_pass_equals_typed_pass_on_clean_data(clean_csv):
     spec = ch.AggSpec()
     typed, r1 = ch._aggregate_csv(path, spec, 1 << 16, False, "quarantine", tolerant=False)
     careful, r2 = ch._aggregate_csv(path, spec, 1 << 16, False, "quarantine", tolerant=True)
-    assert ch.same_result(typed.to_frame(), careful.to_frame(), rtol=0) is None
+    assert engines.same_result(typed.to_frame(), careful.to_frame(), rtol=0) is None
     assert r1.rows_read == r2.rows_read
 
 
@@ -285,7 +285,7 @@ def test_parquet_rewrite_partitions_by_month_and_aggregates_the_same(tmp_path, c
     for month, part in parts.items():
         got = pd.read_parquet(out / f"month={month}" / "part-0.parquet")
         assert got["transaction_id"].tolist() == part["transaction_id"].tolist()
-    assert ch.same_result(ch.aggregate_file(path, progress=False),
+    assert engines.same_result(ch.aggregate_file(path, progress=False),
                           ch.aggregate_file(out, progress=False, batch_rows=5_000)) is None
     touched, total = fm.files_touched(out, pads.field("month") == "2024-03")
     assert (touched, total) == (1, 24)
@@ -350,7 +350,7 @@ def test_distinct_sets_spill_to_disk_and_stay_exact(clean_csv, tmp_path):
     spill.mkdir()
     got, report = ch.aggregate_file_report(path, block_size=1 << 15, progress=False, distinct_budget_bytes=4_096,
                                            spill_dir=spill)
-    assert ch.same_result(_expected(frame), got) is None
+    assert engines.same_result(_expected(frame), got) is None
     assert report.state_bytes < ch.aggregate_file_report(path, progress=False, block_size=1 << 15)[1].state_bytes
     assert list(spill.iterdir()) == []  # cleaned up
 

@@ -248,6 +248,23 @@ def test_one_compiled_signature_for_any_input():
     assert len(fast._rolling_mean_kernel.signatures) == 1
 
 
+def test_parallel_chunks_match_pandas_across_chunk_edges():
+    rng = np.random.default_rng(8)
+    n = fast._PARALLEL_MIN_VALUES + 12_345
+    x = rng.normal(30, 10, n)
+    x[rng.random(n) < 0.02] = np.nan
+    edges = [c * n // fast._ROLLING_CHUNKS for c in range(1, fast._ROLLING_CHUNKS)]
+    for e in edges:
+        x[e - 3:e + 2] = np.nan       # NaN runs straddling the chunk edges
+    x[edges[2] - 1] = 1e12            # a spike right before an edge
+    for window, min_periods in [(30, None), (50, 1)]:
+        got = fast.rolling_mean(x, window, min_periods)
+        expected = pd.Series(x).rolling(window, min_periods=min_periods).mean().to_numpy()
+        assert np.array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_allclose(got, expected, rtol=1e-9)
+    assert len(fast._rolling_mean_parallel.signatures) == 1
+
+
 def test_window_loop_trap_gives_the_same_answer():
     x = np.random.default_rng(2).normal(size=2_000)
     np.testing.assert_allclose(fast.rolling_mean_window_loop(x, 30), fast.rolling_mean(x, 30, min_periods=1),
@@ -278,3 +295,24 @@ def test_jitted_stub_reports_not_attempted():
 
     assert ex.q4.check(stub, seed=1).status == "not attempted"
 
+
+
+def test_rows_not_sorted_by_order_take_the_general_path(tx):
+    shuffled = tx.sample(frac=1.0, random_state=3)  # order ids no longer ascending: owner-array pass
+    assert not shuffled["order_id"].is_monotonic_increasing
+    assert_same_metrics(fast.customer_metrics(shuffled), fast.customer_metrics_pandas(shuffled))
+    shuffled.loc[shuffled.index[:40:2], "order_id"] = shuffled["order_id"].iloc[1]  # + shared orders
+    assert_same_metrics(fast.customer_metrics(shuffled), fast.customer_metrics_pandas(shuffled))
+
+
+def test_order_shared_on_adjacent_sorted_rows():
+    df = pd.DataFrame({
+        "customer_id": [1, 2, 2, 3],
+        "order_id": [10, 10, 11, 12],  # sorted by order id (the fast path); order 10 has two customers
+        "product_id": [5, 5, 6, 5],
+        "order_date": pd.to_datetime(["2025-01-01"] * 4).astype("datetime64[us]"),
+        "amount": [1.0, 2.0, 3.0, np.nan],
+    })
+    got = fast.customer_metrics(df)
+    assert got["order_count"].tolist() == [1, 2, 1]
+    assert_same_metrics(got, fast.customer_metrics_pandas(df))

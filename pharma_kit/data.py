@@ -205,21 +205,28 @@ def _alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragm
 
 
 def _alias_draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
-    """``size`` i.i.d. indices with probability proportional to ``weights`` (alias method, O(1) per draw)."""
+    """``size`` i.i.d. indices with probability proportional to ``weights`` (alias method, O(1) per draw).
+
+    One uniform per draw: its integer part picks the column, its fractional part flips the column's coin.
+    """
     prob, alias = _alias_table(np.asarray(weights, dtype=np.float64))
-    col = rng.integers(0, len(weights), size)
-    return np.where(rng.random(size) < prob[col], col, alias[col])
+    u = rng.random(size) * len(weights)
+    col = u.astype(np.int64)
+    return np.where(u - col < prob[col], col, alias[col])
 
 
 @njit(cache=True)
-def _expand_orders(lines, order_us, cust, store, prod_idx, n_products):  # pragma: no cover - compiled
-    """One pass from orders to lines: repeat the order's fields and make products distinct within each order
-    (a repeat moves to the next catalogue slot), so (order_id, product_id) is the line's business key."""
+def _expand_orders(lines, order_us, cust, store, prod_idx, n_products, price_cents, qty,
+                   discount_u):  # pragma: no cover - compiled
+    """One pass from orders to lines: repeat the order's fields, make products distinct within each order
+    (a repeat moves to the next catalogue slot, so (order_id, product_id) is the line's business key), and
+    price the line in whole cents (10 % off when its uniform draw is below 0.12)."""
     n = prod_idx.shape[0]
     order_id = np.empty(n, dtype=np.int64)
     cust_l = np.empty(n, dtype=np.int64)
     store_l = np.empty(n, dtype=np.int64)
     time_l = np.empty(n, dtype=np.int64)
+    amount = np.empty(n, dtype=np.float64)
     j = 0
     for o in range(lines.shape[0]):
         start = j
@@ -228,8 +235,8 @@ def _expand_orders(lines, order_us, cust, store, prod_idx, n_products):  # pragm
             cust_l[j] = cust[o]
             store_l[j] = store[o]
             time_l[j] = order_us[o]
+            p = prod_idx[j]
             if n_products > lines[o]:
-                p = prod_idx[j]
                 clash = True
                 while clash:
                     clash = False
@@ -239,8 +246,24 @@ def _expand_orders(lines, order_us, cust, store, prod_idx, n_products):  # pragm
                             p = (p + 1) % n_products
                             break
                 prod_idx[j] = p
+            cents = qty[j] * price_cents[p]
+            if discount_u[j] < 0.12:
+                cents = np.round(cents * 0.9)
+            amount[j] = cents / 100.0
             j += 1
-    return order_id, cust_l, store_l, time_l
+    return order_id, cust_l, store_l, time_l, amount
+
+
+def _poisson_cdf(lam: float, kmax: int = 30) -> np.ndarray:
+    """Cumulative Poisson(lam) probabilities, k = 0..kmax (last forced to 1): inverse-CDF sampling from one
+    uniform per draw, cheaper than NumPy's Poisson sampler for a small mean."""
+    pmf = np.empty(kmax + 1)
+    pmf[0] = np.exp(-lam)
+    for k in range(1, kmax + 1):
+        pmf[k] = pmf[k - 1] * lam / k
+    cdf = np.cumsum(pmf)
+    cdf[-1] = 1.0
+    return cdf
 
 
 def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: int, stores: pd.DataFrame,
@@ -255,7 +278,7 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
 
     # orders: 1 + Poisson(0.7) lines each, enough orders to fill n lines
     est = int(n / 1.7 * 1.15) + 16
-    lines = 1 + rng.poisson(0.7, est)
+    lines = 1 + np.searchsorted(_poisson_cdf(0.7), rng.random(est), side="left")
     ends = np.cumsum(lines)
     n_orders = int(np.searchsorted(ends, n, side="left")) + 1
     lines = lines[:n_orders].copy()
@@ -278,14 +301,11 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
     # expand orders to lines (orders are in time order, so order_id follows time)
     pop = rng.gamma(0.6, 1.0, len(products)) + 0.01
     prod_idx = _alias_draw(rng, pop, n)
-    order_id, cust_line, store_line, time_line = _expand_orders(
+    qty = 1 + np.searchsorted(_poisson_cdf(0.35), rng.random(n), side="left")
+    price_cents = np.round(products["unit_price"].to_numpy() * 100).astype("int64")
+    order_id, cust_line, store_line, time_line, amount = _expand_orders(
         lines, order_us, cust_ids[cust_idx], stores["store_id"].to_numpy().astype("int64")[store_idx], prod_idx,
-        len(products))
-    qty = 1 + rng.poisson(0.35, n)
-    price_cents = np.round(products["unit_price"].to_numpy() * 100).astype("int64")[prod_idx]
-    discount = rng.random(n) < 0.12
-    cents = qty * price_cents
-    cents = np.where(discount, np.round(cents * 0.9), cents).astype("int64")
+        len(products), price_cents, qty, rng.random(n))
 
     df = pd.DataFrame({
         "transaction_id": np.arange(1, n + 1, dtype="int64"),
@@ -294,8 +314,8 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
         "store_id": store_line,
         "product_id": products["product_id"].to_numpy()[prod_idx],
         "order_date": time_line.view("datetime64[us]"),
-        "quantity": qty.astype("int64"),
-        "amount": cents / 100.0,
+        "quantity": qty,
+        "amount": amount,
     }, copy=False)  # no consolidation copy: each column keeps its own array
     return df, customers
 

@@ -55,7 +55,8 @@ store: $(STAMP)
 	$(BIN)/python -m pharma_kit.course exercises
 
 bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@failed=""; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || failed="$$failed $$b"; done; \
+	if [ -n "$$failed" ]; then echo "targets missed in:$$failed"; exit 1; else echo "all benchmark targets met"; fi
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .coverage

@@ -147,7 +147,7 @@ class performance_monitor:
 def is_stale(last_success: datetime, max_age: timedelta, now: datetime) -> bool:
     """True when the last successful load is *older* than ``max_age`` at ``now`` (exactly ``max_age`` is fresh).
 
-    ``now`` is a parameter, never ``datetime.now()`` inside: the caller (a scheduler, a test) owns the clock.
+    ``now`` is a parameter, never a clock read inside: the caller (a scheduler, a test) owns the clock.
     """
     if max_age < timedelta(0):
         raise ValueError(f"max_age must be >= 0, got {max_age}")

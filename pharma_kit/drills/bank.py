@@ -651,7 +651,7 @@ def add_moving_average(orders):
         code='''
 def recency_days(orders):
     last = orders.groupby("customer_id")["order_date"].max()
-    return (pd.Timestamp.now() - last).dt.days
+    return (pd.Timestamp.now() - last).dt.days  # clock-ok: the trap this exercise is about
 ''',
         options={"A": "dt.days should be dt.total_seconds().",
                  "B": "It reads the wall clock: the result changes every day and cannot be tested or re-run for a "

@@ -166,7 +166,7 @@ def moving_average_min_periods(orders: pd.DataFrame) -> pd.DataFrame:
 def recency_now(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     """The reviewed code: ignores as_of and reads the wall clock, so the answer changes every day."""
     last = orders.groupby("customer_id")["order_date"].max()
-    return (pd.Timestamp.now() - last).dt.days.rename("recency_days")
+    return (pd.Timestamp.now() - last).dt.days.rename("recency_days")  # clock-ok: the trap this exercise is about
 
 
 def recency_data_max(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:

@@ -69,7 +69,7 @@ def _future_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
 
 
 def _wrong_now(dates, as_of):
-    return (dates > pd.Timestamp.now()).fillna(False)  # the wall clock: a different answer every day
+    return (dates > pd.Timestamp.now()).fillna(False)  # the wall clock: a different answer every day  # clock-ok: the trap this exercise is about
 
 
 q2 = Question(

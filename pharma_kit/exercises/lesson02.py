@@ -46,7 +46,7 @@ def _recency_cases(rng):
 
 def _wrong_now(tx, as_of):
     last = tx.groupby("customer_id")["order_date"].max()
-    return (pd.Timestamp.now().normalize() - last.dt.normalize()).dt.days.rename("recency_days")
+    return (pd.Timestamp.now().normalize() - last.dt.normalize()).dt.days.rename("recency_days")  # clock-ok: the trap this exercise is about
 
 
 def _wrong_time_of_day(tx, as_of):

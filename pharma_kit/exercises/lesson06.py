@@ -37,7 +37,7 @@ def _window_runner(fn: Callable, case: dict[str, Any]) -> list:
 
 
 def _window_clock(logical_date):
-    today = pd.Timestamp.now().normalize()  # CURRENT_DATE: the trap
+    today = pd.Timestamp.now().normalize()  # CURRENT_DATE: the trap  # clock-ok: the trap this exercise is about
     return today - pd.Timedelta(days=1), today
 
 
@@ -56,7 +56,7 @@ q1 = Question(
     prompt=("Write partition_window(logical_date) -> (start, end): the half-open interval [start, end) of the ONE "
             "day a run loads, from the run's logical date (a date, string or tz-aware datetime; take the date in "
             "UTC). Both ends are tz-naive pd.Timestamps at midnight. Never read the clock."),
-    hints=["The clock (CURRENT_DATE, datetime.now()) makes a backfill reload today's data under an old date.",
+    hints=["The clock (CURRENT_DATE, datetime.now()) makes a backfill reload today's data under an old date.",  # clock-ok: prose
            "Convert a tz-aware value to UTC first (ts.tz_convert('UTC').tz_localize(None)), then .normalize().",
            "end = start + 1 day, exclusive: '23:59:59' misses anything in the last second."],
     reference=pipeline.partition_window,

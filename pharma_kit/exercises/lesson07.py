@@ -461,7 +461,7 @@ def _stale_ge(last, max_age, now):
 
 
 def _stale_wall_clock(last, max_age, now):
-    return datetime.now() - last > max_age  # ignores the `now` it was given
+    return datetime.now() - last > max_age  # ignores the `now` it was given  # clock-ok: the trap this exercise is about
 
 
 def _stale_swapped(last, max_age, now):
@@ -500,7 +500,7 @@ def _q5_happy_path_only(is_stale):
 
 
 def _q5_uses_real_now(is_stale):
-    now = datetime.now()
+    now = datetime.now()  # clock-ok: the trap this exercise is about
     day = timedelta(hours=24)
     assert is_stale(now - timedelta(hours=25), day, now) is True
     assert is_stale(now - day, day, now) is False
@@ -518,7 +518,7 @@ q5 = Question(
             "that says whether the last successful load is OLDER than max_age at time `now` (exactly max_age old "
             "is still fresh). Your test receives an implementation and asserts on it; check() runs it against the "
             "correct one (it must pass) and against broken ones (it must fail each). Never read the real clock."),
-    hints=["Pin time: now = datetime(2025, 6, 30, 6, 0). A test that reads datetime.now() gives a different "
+    hints=["Pin time: now = datetime(2025, 6, 30, 6, 0). A test that reads datetime.now() gives a different "  # clock-ok: the trap this exercise is about
            "answer every run and cannot catch an implementation that ignores `now`.",
            "Probe the boundary (exactly 24 h old), both sides of it, and an age of several days (timedelta.seconds "
            "ignores whole days).",

@@ -6,7 +6,7 @@ No per-row Python: 10M rows take seconds. Same seed and size give byte-identical
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Iterable
 
 import numpy as np
@@ -462,5 +462,5 @@ def write_csv(frame: pd.DataFrame, path, chunk_rows: int = 1_000_000, progress: 
 
 __all__ = [
     "AS_OF", "CHAIN_NAME", "DEFECT_KINDS", "ROW_DEFECTS", "TRANSACTION_COLUMNS", "DefectRates", "Dataset",
-    "generate", "clean_transactions", "daily_intensity", "to_typed", "write_csv", "replace",
+    "generate", "clean_transactions", "daily_intensity", "to_typed", "write_csv",
 ]

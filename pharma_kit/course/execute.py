@@ -5,7 +5,6 @@ through :func:`execute`, so they all see the same environment variables and work
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -141,6 +140,3 @@ def nbval(paths: list[str]) -> int:
            "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), "-o", "addopts=", *paths]
     return subprocess.call(cmd, cwd=ROOT)
 
-
-def dump_json(obj) -> str:
-    return json.dumps(obj, indent=2, sort_keys=True)

@@ -5,6 +5,7 @@ in memory and fails when ``notebooks/`` differs by a single byte.
 """
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -50,11 +51,9 @@ def stub_source(source: str, where: str = "<cell>") -> str:
 
 def learner_notebook(nb: nbformat.NotebookNode, name: str = "<notebook>") -> nbformat.NotebookNode:
     """Return the learner copy of a solved notebook (a new object; the input is untouched)."""
-    new = nbformat.from_dict(nb)
-    new = nbformat.NotebookNode(nbformat.from_dict(dict(new)))
+    new = copy.deepcopy(nb)
     cells = []
     for i, cell in enumerate(new.cells):
-        cell = nbformat.from_dict(dict(cell))
         tags = set(cell.get("metadata", {}).get("tags", []))
         if "solution-only" in tags:
             continue

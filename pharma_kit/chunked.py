@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import queue
 import shutil
 import tempfile
 import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Literal, Sequence
@@ -30,6 +33,8 @@ from pharma_kit.errors import InputFileError
 
 #: Default block size for the CSV reader: big enough to amortise per-block work, small enough to stay flat.
 DEFAULT_BLOCK_BYTES = 8 << 20
+#: Threads parsing CSV blocks in the fast pass (each block on one thread; pyarrow releases the GIL).
+CSV_PARSE_THREADS = max(1, min(4, os.cpu_count() or 1))
 _DATE_NA = np.iinfo(np.int64).min
 
 
@@ -286,6 +291,19 @@ class PairSet:
             self.runs = []
 
 
+@dataclass
+class _Collapsed:
+    """A block with each run of equal (key, distinct value) lines collapsed to one entry (rows, sum, min, max, last)."""
+
+    keys: np.ndarray
+    first: np.ndarray | None
+    cnt: np.ndarray
+    tot: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    last: np.ndarray | None
+
+
 class PartialAggregate:
     """Mergeable per-key state: rows, sum, min, max, last date and distinct sets. The mean is derived at the end."""
 
@@ -358,6 +376,62 @@ class PartialAggregate:
             self.last[u] = np.maximum(self.last[u], np.maximum.reduceat(last[perm], starts))
         for d, vals in distinct.items():
             self.distinct[d].add(slots, vals)
+
+    @staticmethod
+    def collapse(spec: AggSpec, keys: np.ndarray, values: np.ndarray, dates: np.ndarray | None,
+                 distinct: dict[str, np.ndarray]) -> _Collapsed | None:
+        """Collapse runs of lines with the same (key, distinct value) ahead of :meth:`fold`; needs no state.
+
+        The state-free half of :meth:`update`, so a parsing thread can do it: the same runs, the same
+        reductions, hence bit-identical results. ``None`` when it does not apply (two or more distinct
+        columns, or distinct values outside ``[0, 2**32)``): then call :meth:`update` with the rows.
+        """
+        if len(spec.distinct) > 1 or len(keys) == 0:
+            return None
+        first = distinct[spec.distinct[0]] if spec.distinct else None
+        if first is not None and not PairSet.packable(first):
+            return None
+        change = keys[1:] != keys[:-1]
+        if first is not None:
+            change |= first[1:] != first[:-1]
+        run = np.flatnonzero(np.concatenate(([True], change)))
+        del change
+        has_date = bool(spec.date) and dates is not None
+        if len(run) < len(keys):
+            cnt = np.diff(np.append(run, len(keys)))
+            tot, lo, hi = np.add.reduceat(values, run), np.minimum.reduceat(values, run), np.maximum.reduceat(values, run)
+            last = np.maximum.reduceat(dates, run) if has_date else None
+            keys, first = keys[run], (first[run] if first is not None else None)
+        else:
+            cnt, tot, lo, hi, last = np.ones(len(keys), dtype=np.int64), values, values, values, dates
+        return _Collapsed(keys, first, cnt, tot, lo, hi, last if has_date else None)
+
+    def can_fold(self) -> bool:
+        """Whether :meth:`fold` applies: the distinct set (if any) still holds packed codes."""
+        return len(self.spec.distinct) == 0 or (
+            len(self.spec.distinct) == 1 and self.distinct[self.spec.distinct[0]]._wide is None)
+
+    def fold(self, c: _Collapsed) -> None:
+        """Fold a block collapsed by :meth:`collapse` into the state (the stateful half of :meth:`update`)."""
+        slots = self.keymap.slots(c.keys)
+        self._grow(self.keymap.n)
+        packed = c.first is not None
+        codes = (slots << 32) | c.first if packed else slots
+        del slots
+        perm = np.argsort(codes)  # quicksort: deterministic, and the order within a group does not matter
+        codes = codes[perm]
+        if packed:
+            self.distinct[self.spec.distinct[0]].add_sorted_codes(codes)
+            codes = codes >> 32
+        starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+        u = codes[starts]
+        del codes
+        self.rows[u] += np.add.reduceat(c.cnt[perm], starts)
+        self.sum[u] += np.add.reduceat(c.tot[perm], starts)
+        self.min[u] = np.minimum(self.min[u], np.minimum.reduceat(c.lo[perm], starts))
+        self.max[u] = np.maximum(self.max[u], np.maximum.reduceat(c.hi[perm], starts))
+        if c.last is not None:
+            self.last[u] = np.maximum(self.last[u], np.maximum.reduceat(c.last[perm], starts))
 
     def close(self) -> None:
         """Delete any spilled distinct runs."""
@@ -677,6 +751,31 @@ def _prefetch(reader, depth: int = 2) -> Iterator[pa.RecordBatch]:
         thread.join()
 
 
+def _ordered_map(fn, items, threads: int, depth: int) -> Iterator:
+    """``map(fn, items)`` on a pool of ``threads``, in order, at most ``depth`` items in flight: memory stays bounded.
+
+    ``items`` is consumed on the caller's thread (the file is read sequentially); ``fn`` runs on the pool.
+    """
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pharma_kit-csv-parse")
+    pending: deque = deque()
+    try:
+        it = iter(items)
+        for item in it:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= depth:
+                break
+        while pending:
+            result = pending.popleft().result()
+            for item in it:  # refill before handing the result over: the pool parses while the caller reduces
+                pending.append(pool.submit(fn, item))
+                break
+            yield result
+    finally:
+        for fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True)
+
+
 class _NeedsTolerantPass(Exception):
     """The fast typed pass met a bad line; the careful pass (text columns, one thread) finds exactly which."""
 
@@ -706,6 +805,47 @@ def _line_blocks(path: Path, block_size: int) -> Iterator[tuple[int, bytes, int]
             line += n_lines
 
 
+def _ring_blocks(path: Path, block_size: int, n_buffers: int) -> Iterator[tuple[int, memoryview, int]]:
+    """Like :func:`_line_blocks` (the same blocks), but read into ``n_buffers`` reused buffers, lines not counted.
+
+    Buffer ``k % n_buffers`` is overwritten when block ``k + n_buffers`` is read: the consumer must be done
+    with a block by then (:func:`_ordered_map` with ``depth < n_buffers`` is). Yields (0, whole lines, bytes
+    consumed); reusing the buffers spares the page faults of a fresh multi-MiB allocation per block.
+    """
+    buffers: list[bytearray] = [bytearray() for _ in range(n_buffers)]
+    with open(path, "rb") as fh:
+        consumed = len(fh.readline())
+        carry, k = b"", 0
+        while True:
+            need = len(carry) + block_size
+            buf = buffers[k % n_buffers]
+            if len(buf) < need:
+                buf = buffers[k % n_buffers] = bytearray(need)
+            view = memoryview(buf)
+            view[:len(carry)] = carry
+            n = fh.readinto(view[len(carry):need])
+            end = len(carry) + n
+            if n == 0:
+                if carry:  # the last line has no newline (possibly truncated): the parser judges it
+                    yield 0, view[:end], consumed + end
+                return
+            cut = buf.rfind(b"\n", 0, end) + 1
+            if cut == 0:  # one line longer than a block: keep reading
+                carry = bytes(view[:end])
+                continue
+            carry = bytes(view[cut:end])
+            consumed += cut
+            k += 1
+            yield 0, view[:cut], consumed
+
+
+def _count_newlines(data: memoryview) -> int:
+    """Number of ``\\n`` bytes, counted a MiB at a time outside the GIL (small temporaries)."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 20
+    return int(sum(np.count_nonzero(a[i:i + step] == 10) for i in range(0, len(a), step)))
+
+
 def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, on_bad_rows: str,
                    tolerant: bool, distinct_budget_bytes: int = 16 << 20,
                    spill_dir: str | Path | None = None) -> tuple[PartialAggregate, ChunkReport]:
@@ -718,7 +858,8 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
     types = spec.arrow_types()
     read_types = {k: (pa.string() if tolerant else t) for k, t in types.items()}
     convert = pacsv.ConvertOptions(include_columns=spec.columns, column_types=read_types, strings_can_be_null=True)
-    read = pacsv.ReadOptions(column_names=header, use_threads=not tolerant, block_size=1 << 20)
+    # each block is parsed on one thread; the fast pass parses several blocks at once (all cores), in order
+    read = pacsv.ReadOptions(column_names=header, use_threads=False, block_size=1 << 20)
 
     def parse(item: tuple[int, bytes, int]):
         first_line, data, consumed = item
@@ -735,14 +876,38 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
                                convert_options=convert)
         return first_line, table, bad, consumed
 
+    def parse_typed(item: tuple[int, memoryview, int]):
+        """The fast pass's work for one block, on a pool thread: count lines, parse, type-check, collapse runs."""
+        _, data, consumed = item
+        n_lines = _count_newlines(data)
+        _, table, bad, _ = parse((0, data, consumed))
+        if bad:  # the careful pass will say exactly which lines; no point in typing this block
+            return n_lines, table, bad, consumed, None, None
+        block = _check_block(table, spec, False)
+        a, ok = block.arrays, block.valid
+        sel = (lambda x: x) if ok.all() else (lambda x: x[ok])
+        collapsed = PartialAggregate.collapse(spec, sel(a[spec.by]), sel(a[spec.value]),
+                                              sel(a[spec.date]) if spec.date else None,
+                                              {d: sel(a[d]) for d in spec.distinct})
+        return n_lines, table, bad, consumed, block, collapsed
+
     state = PartialAggregate(spec, distinct_budget_bytes, spill_dir)
     rejects = _Rejects()
     report = ChunkReport(str(path), mode="tolerant" if tolerant else "typed")
     bar = _Progress(path.stat().st_size, path.name, progress)
     rows_read = 0
-    batches = _prefetch(map(parse, _line_blocks(path, block_size)), depth=1)
+    if tolerant:  # the careful pass: one parsing thread, one block ahead
+        batches = _prefetch((parse(item) + (None, None) for item in _line_blocks(path, block_size)), depth=1)
+    else:  # the fast pass: blocks parsed (and pre-reduced) on a thread pool, a bounded number in flight, in order
+        threads = CSV_PARSE_THREADS
+        depth = threads + 1
+        blocks = _ring_blocks(path, block_size, n_buffers=depth + 1)
+        batches = _ordered_map(parse_typed, blocks, threads, depth=depth)
+    next_line = 2  # the fast pass's running line number: the header is line 1
     try:
-        for first_line, table, bad, consumed in batches:
+        for first_line, table, bad, consumed, block, collapsed in batches:
+            if not tolerant:
+                first_line, next_line = next_line, next_line + first_line  # the worker counted the block's lines
             if bad:
                 if not tolerant:
                     raise _NeedsTolerantPass("a line with the wrong number of columns")
@@ -752,19 +917,23 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
                 for number, reason, text in bad:
                     rejects.add(np.array([number]), "", reason, [text])
             bad_lines = np.array([b[0] for b in bad], dtype=np.int64)
-            block = _check_block(table, spec, tolerant)
+            if block is None:
+                block = _check_block(table, spec, tolerant)
             for pos, col, reason, vals in block.problems:
                 lines = _lines_of(pos, bad_lines, first_line)
                 if on_bad_rows == "raise":
                     _raise_first(path, int(lines[0]), col, reason, vals[0])
                 rejects.add(lines, col, reason, vals)
             a, ok = block.arrays, block.valid
-            sel = (lambda x: x) if ok.all() else (lambda x: x[ok])
-            state.update(sel(a[spec.by]), sel(a[spec.value]), sel(a[spec.date]) if spec.date else None,
-                         {d: sel(a[d]) for d in spec.distinct})
+            if collapsed is not None and state.can_fold():
+                state.fold(collapsed)
+            else:
+                sel = (lambda x: x) if ok.all() else (lambda x: x[ok])
+                state.update(sel(a[spec.by]), sel(a[spec.value]), sel(a[spec.date]) if spec.date else None,
+                             {d: sel(a[d]) for d in spec.distinct})
             rows_read += table.num_rows + len(bad)
             report.blocks += 1
-            del table, block, a
+            del table, block, a, collapsed
             if report.blocks % 4 == 0:
                 _give_back_freed_memory()
             bar.update(consumed, rows_read)

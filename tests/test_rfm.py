@@ -274,3 +274,13 @@ def test_plot_segments_draws_two_bars_per_segment(synth):
     assert len(ax.patches) == 2 * len(s)
     assert [t.get_text() for t in ax.get_yticklabels()] == list(s.index)
     plt.close(ax.figure)
+
+
+def test_metrics_do_not_depend_on_row_order():
+    """Sorted order ids take a hash-free path; shuffled rows take pd.factorize: both must agree exactly."""
+    from pharma_kit.data import AS_OF, clean_transactions
+
+    tx = clean_transactions(5_000, seed=3)
+    shuffled = tx.sample(frac=1.0, random_state=1)
+    pd.testing.assert_frame_equal(rfm.rfm_metrics(tx, AS_OF), rfm.rfm_metrics(shuffled, AS_OF))
+    assert rfm._order_codes(tx["order_id"].to_numpy())[1].tolist() == pd.unique(tx["order_id"]).tolist()

@@ -5,7 +5,9 @@ exact set of distinct values) and derive the mean only at the very end: a mean o
 whenever chunks hold different numbers of a key's rows. Blocks are parsed by pyarrow with explicit
 column types and only the needed columns; each block is reduced with vectorised NumPy (a key -> slot
 lookup table, one sort by (slot, order) and ``ufunc.reduceat``) into running state whose size depends on
-the number of keys, not on the file size; exact distinct sets spill to disk past a budget. Every input
+the number of keys, not on the file size; exact distinct sets spill to disk past a budget. A pool of
+threads parses blocks (and collapses each block's runs of one order's lines) while the main thread folds
+the previous block into the state, in file order, with a fixed number of blocks in flight. Every input
 row is either aggregated or rejected with its line number.
 """
 from __future__ import annotations
@@ -697,8 +699,9 @@ def _raise_first(path: Path, line: int, column: str, reason: str, value: str) ->
 
 
 def _give_back_freed_memory() -> None:
-    """Ask glibc to return freed heap pages to the OS (it keeps them per thread arena); a no-op elsewhere."""
+    """Return freed pages to the OS: Arrow's pool (it keeps them per parsing thread) and glibc's heap (per arena)."""
     global _MALLOC_TRIM
+    pa.default_memory_pool().release_unused()
     if _MALLOC_TRIM is None:
         try:
             import ctypes
@@ -899,10 +902,9 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
     if tolerant:  # the careful pass: one parsing thread, one block ahead
         batches = _prefetch((parse(item) + (None, None) for item in _line_blocks(path, block_size)), depth=1)
     else:  # the fast pass: blocks parsed (and pre-reduced) on a thread pool, a bounded number in flight, in order
-        threads = CSV_PARSE_THREADS
-        depth = threads + 1
-        blocks = _ring_blocks(path, block_size, n_buffers=depth + 1)
-        batches = _ordered_map(parse_typed, blocks, threads, depth=depth)
+        threads = CSV_PARSE_THREADS  # while we fold one block, each thread parses the next ones
+        batches = _ordered_map(parse_typed, _ring_blocks(path, block_size, n_buffers=threads + 1), threads,
+                               depth=threads)
     next_line = 2  # the fast pass's running line number: the header is line 1
     try:
         for first_line, table, bad, consumed, block, collapsed in batches:
@@ -943,6 +945,7 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
     finally:
         batches.close()
         bar.close()
+        _give_back_freed_memory()  # the blocks' memory, before the caller builds the result
     report.rows_read = rows_read
     report.bytes_read = path.stat().st_size
     return _finish(state, rejects, report)

@@ -274,6 +274,81 @@ def test_tolerant_pass_equals_typed_pass_on_clean_data(clean_csv):
     assert r1.rows_read == r2.rows_read
 
 
+def _order_line(i: int, **kw) -> str:
+    """Line ``i`` of a feed of 3-line orders (order ``i // 3``) spread over 7 customers."""
+    return _line(i, customer=100 + (i // 3) % 7, order=5_000_000 + i // 3, **kw)
+
+
+def _body_lines(n: int) -> list[str]:
+    return [_order_line(i) for i in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("tail", ["\n", ""])  # with and without a final newline
+def test_ring_blocks_are_the_line_blocks(tmp_path, tail):
+    """The fast pass's reused-buffer reader yields exactly the serial reader's blocks, whatever the block size."""
+    lines = _body_lines(40)
+    lines[10] = _line(11, amount="1" * 300)  # one line longer than several blocks
+    path = tmp_path / "ring.csv"
+    path.write_text(HEADER + "".join(lines).rstrip("\n") + tail)
+    body = path.stat().st_size - len(HEADER)
+    for block_size in (1, 7, 64, 100, body // 2, body, body + 1, 1 << 20):
+        serial = [(first, bytes(data), done) for first, data, done in ch._line_blocks(path, block_size)]
+        ring = [(bytes(data), done) for _, data, done in ch._ring_blocks(path, block_size, n_buffers=2)]
+        assert ring == [(data, done) for _, data, done in serial], block_size
+        starts = [first for first, _, _ in serial]
+        counted = [2 + sum(ch._count_newlines(memoryview(d)) for d, _ in ring[:k]) for k in range(len(ring))]
+        assert counted == starts, block_size
+        assert serial[-1][2] == path.stat().st_size
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("distinct", [("order_id",), (), ("order_id", "store_id")])
+def test_parallel_pass_equals_serial_careful_pass(clean_csv, monkeypatch, threads, distinct):
+    """Parsing blocks on a pool and collapsing runs there gives bit-identical results to the one-thread pass."""
+    path, _ = clean_csv
+    monkeypatch.setattr(ch, "CSV_PARSE_THREADS", threads)
+    spec = ch.AggSpec(distinct=distinct)
+    fast, r1 = ch._aggregate_csv(path, spec, 1 << 13, False, "quarantine", tolerant=False)
+    careful, r2 = ch._aggregate_csv(path, spec, 1 << 13, False, "quarantine", tolerant=True)
+    assert engines.same_result(fast.to_frame(), careful.to_frame(), rtol=0) is None
+    assert (r1.rows_read, r1.blocks, r1.mode) == (r2.rows_read, r2.blocks, "typed") and r1.blocks > 100
+
+
+def test_parallel_pass_when_distinct_values_turn_wide_midway(tmp_path, monkeypatch):
+    """Blocks already collapsed on the pool still fold exactly after the distinct set switched to its wide form."""
+    monkeypatch.setattr(ch, "CSV_PARSE_THREADS", 2)
+    lines = _body_lines(3_000)
+    lines[1_000] = _line(1_001, customer=103, order=2**40)  # out of the packed range, in an early block
+    path = tmp_path / "wide_midway.csv"
+    path.write_text(HEADER + "".join(lines))
+    spec = ch.AggSpec()
+    fast, _ = ch._aggregate_csv(path, spec, 1 << 12, False, "quarantine", tolerant=False)
+    careful, _ = ch._aggregate_csv(path, spec, 1 << 12, False, "quarantine", tolerant=True)
+    got = fast.to_frame()
+    assert engines.same_result(got, careful.to_frame(), rtol=0) is None
+    assert got["order_id_nunique"].sum() == 1_001 + 1  # orders i // 3 for i in 1..3000, plus the wide one
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_parallel_pass_missing_values_keep_exact_line_numbers(tmp_path, monkeypatch, threads):
+    """A missing value stays in the fast typed pass, and its line number counts every earlier block's lines."""
+    monkeypatch.setattr(ch, "CSV_PARSE_THREADS", threads)
+    lines = _body_lines(2_000)
+    holes = [5, 777, 778, 1_500, 2_000]  # 1-based row numbers; the line is one more (the header is line 1)
+    for i in holes:
+        lines[i - 1] = _order_line(i, amount="")
+    path = tmp_path / "holes.csv"
+    path.write_text(HEADER + "".join(lines))
+    got, report = ch.aggregate_file_report(path, block_size=1 << 12, progress=False)
+    assert report.mode == "typed" and report.blocks > 20
+    assert report.rejects["line"].tolist() == [i + 1 for i in holes]
+    assert set(report.rejects["reason"]) == {"missing value"}
+    assert report.rows_read == 2_000 and report.rows_aggregated == 2_000 - len(holes)
+    assert got["rows"].sum() == 2_000 - len(holes)
+    with pytest.raises(InputFileError, match=r"line 6, column 'amount': missing value"):
+        ch.aggregate_file(path, block_size=1 << 12, progress=False, on_bad_rows="raise")
+
+
 # --- formats -----------------------------------------------------------------------------------
 def test_parquet_rewrite_partitions_by_month_and_aggregates_the_same(tmp_path, clean_csv):
     path, frame = clean_csv

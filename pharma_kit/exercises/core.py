@@ -107,6 +107,8 @@ class Question:
     cases: CaseMaker
     hints: list[str] = field(default_factory=list)
     wrong_answers: dict[str, Callable] = field(default_factory=dict)
+    #: correct answers written from the prompt alone, in other idioms (tests prove each passes on >= 20 seeds)
+    right_answers: dict[str, Callable] = field(default_factory=dict)
     runner: Callable[[Callable, dict[str, Any]], Any] = call_with_case
     rtol: float = 1e-9
     atol: float = 1e-9

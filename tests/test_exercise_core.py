@@ -51,7 +51,7 @@ def test_fresh_seeds_differ_but_fixed_seed_repeats():
 def test_hint_solution_show_and_demo(capsys):
     Q.hint(1); Q.hint(99); Q.solution(); Q.show()
     out = capsys.readouterr().out
-    assert "Hint 1/2" in out and "Hint 2/2" in out and "def _ref" in out and "sum v per k" in out
+    assert "Hint 1/2" in out and "seen them all" in out and "def _ref" in out and "sum v per k" in out
     assert str(Q.demo_wrong("mean")).startswith("Demo of the wrong answer 'mean'")
     with pytest.raises(KeyError):
         Q.demo_wrong("nope")
@@ -97,3 +97,32 @@ def test_compare_accepts_equivalent_answers(expected, got, kw):
 def test_compare_dtype_when_asked():
     m = compare(pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1.0]}), check_dtype=True)
     assert m and "dtype" in m
+
+
+def test_each_property_is_enforced_only_when_asked():
+    exp = pd.Series([1.0, 2.0], index=pd.Index([10, 20], name="store"), name="total")
+    renamed = exp.rename("amount").rename_axis("k")
+    assert compare(exp, renamed) is not None                                   # names checked by default
+    assert compare(exp, renamed, check_series_name=False, check_index_names=False) is None
+    assert "Series name" in compare(exp, renamed, check_index_names=False)
+    assert "index names" in compare(exp, renamed, check_series_name=False)
+    kept = pd.DataFrame({"v": [3, 4]}, index=[7, 9])
+    fresh = pd.DataFrame({"v": [3, 4]})
+    assert "reset_index(drop=True)" in compare(fresh, kept)                     # the hint names the cause
+    assert compare(fresh, kept, check_index=False) is None                      # positional when the prompt is silent
+    assert compare(fresh, pd.DataFrame({"v": [4, 3]}, index=[9, 7]), check_index=False, check_order=False) is None
+    assert compare(fresh, pd.DataFrame({"v": [4, 5]}), check_index=False, check_order=False) is not None
+    assert "dtype" in compare(np.array([1, 2]), np.array([1.0, 2.0]), check_dtype=True)
+
+
+def test_failure_shows_a_small_input_and_marks_the_row():
+    def cases(rng):
+        return [{"df": pd.DataFrame({"k": [1, 2, 3], "v": [1.0, 2.0, 3.0]}, index=[5, 6, 7])}]
+
+    q = Question(name="t_double", prompt="double v", reference=lambda df: df["v"] * 2, cases=cases,
+                 hints=["x"], wrong_answers={})
+    r = q.check(lambda df: df["v"].where(df["k"] != 2, 0) * 2, seed=0)
+    assert r.status == "incorrect" and "the input of that case" in r.message
+    marked = [line for line in r.message.splitlines() if line.startswith("->")]
+    assert len(marked) == 1 and marked[0].split()[1] == "6"
+    assert "Series 'v', row 6" in r.message

@@ -18,6 +18,10 @@ _BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
 _END_RE = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 
 
+#: what ``Question.solution()`` prints for notebook exercises, generated from solutions/ by ``make exercises``
+SOLUTIONS_JSON = Path(__file__).resolve().parents[1] / "exercises" / "solutions.json"
+
+
 class SolutionMarkerError(ValueError):
     """A BEGIN/END SOLUTION pair is unbalanced or misplaced; the message names the notebook and cell."""
 
@@ -86,6 +90,10 @@ def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True) -
         nb = nbformat.read(path, as_version=4)
         texts[path.name] = render(learner_notebook(nb, path.name))
     if write:
+        target = SOLUTIONS_JSON
+        text = render_solutions(solutions)
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
         notebooks.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():
             target = notebooks / name
@@ -95,3 +103,82 @@ def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True) -
             if stray.name not in texts:
                 stray.unlink()
     return texts
+
+
+# -- solution texts: what ``Question.solution()`` prints, taken from the solved notebooks ------------------------
+_EX_IMPORT_RE = re.compile(
+    r"^(?:from pharma_kit\.exercises import (lesson\d\d)|import pharma_kit\.exercises\.(lesson\d\d)) as ex\s*$", re.M)
+_CHECK_RE = re.compile(r"^ex\.(q\d+)\.check\((\w+)\)", re.M)
+
+
+def _used_names(code: str) -> set[str]:
+    import ast
+
+    return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+
+
+def _import_lines(sources: list[str]) -> list[tuple[str, set[str]]]:
+    """Every top-level import statement of the given cells, with the names it binds."""
+    import ast
+
+    out: list[tuple[str, set[str]]] = []
+    for src in sources:
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = {(a.asname or a.name).split(".")[0] for a in node.names}
+                out.append((ast.unparse(node), names))
+    return out
+
+
+def solution_code(cell_source: str, earlier_cells: list[str]) -> str:
+    """The exercise cell's solved code, self-contained: the imports it needs, then its definitions."""
+    lines = []
+    for line in cell_source.splitlines():
+        if line.startswith("ex."):
+            break
+        if _BEGIN_RE.match(line) or _END_RE.match(line):
+            continue
+        lines.append(line)
+    body = "\n".join(lines).strip("\n")
+    used = _used_names(body)
+    own = {text for text, _ in _import_lines([body])}
+    needed, seen = [], set()
+    for text, names in _import_lines(earlier_cells):
+        if names & used and text not in own and text not in seen:
+            needed.append(text)
+            seen.add(text)
+    return ("\n".join(needed) + "\n\n\n" if needed else "") + body + "\n"
+
+
+def extract_solutions(solutions: Path) -> dict[str, dict[str, str]]:
+    """{question name: {"function": stub's name, "notebook": file, "code": self-contained solved code}}."""
+    import importlib
+
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(Path(solutions).glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        code_cells = [c.source for c in nb.cells if c.cell_type == "code"]
+        m = next((m for src in code_cells for m in [_EX_IMPORT_RE.search(src)] if m), None)
+        if m is None:
+            continue
+        module = importlib.import_module(f"pharma_kit.exercises.{m.group(1) or m.group(2)}")
+        for i, src in enumerate(code_cells):
+            if BEGIN not in src:
+                continue
+            check = _CHECK_RE.search(src)
+            if check is None:
+                raise SolutionMarkerError(f"{path.name}: a solution cell without an ex.qN.check(fn) call")
+            question = getattr(module, check.group(1))
+            out[question.name] = {"function": check.group(2), "notebook": path.name,
+                                  "code": solution_code(src, code_cells[:i])}
+    return out
+
+
+def render_solutions(solutions: Path) -> str:
+    import json
+
+    return json.dumps(extract_solutions(solutions), indent=1, sort_keys=True, ensure_ascii=False) + "\n"

@@ -2,6 +2,10 @@
 
 Handles DataFrames, Series, NumPy arrays, scalars (with float tolerance), and lists/tuples/dicts of those.
 Dtypes are compared only when asked (``check_dtype``): int64 vs Int64 is usually not what an exercise is about.
+Each property a prompt may or may not fix has its own switch, so a question enforces exactly what its prompt
+states: ``check_dtype``, ``check_order`` (row order), ``check_series_name`` (a Series' ``.name``),
+``check_index_names`` (the index's names) and ``check_index`` (the index labels themselves; off means the rows are
+compared by position, so a learner may keep the original index or make a fresh one).
 """
 from __future__ import annotations
 
@@ -13,10 +17,32 @@ import pandas as pd
 
 
 class Mismatch(str):
-    """A plain-words description of the first difference."""
+    """A plain-words description of the first difference; ``row`` is the first differing row's label, if any."""
+
+    row: Any = None
+
+    @classmethod
+    def at(cls, text: str, row: Any = None) -> "Mismatch":
+        m = cls(text)
+        m.row = row
+        return m
+
+
+class _Found(str):
+    """An internal message that remembers the row label it is about."""
+
+    row: Any = None
+
+
+def _found(text: str, row: Any = None) -> _Found:
+    f = _Found(text)
+    f.row = row
+    return f
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, np.generic) and not isinstance(v, (np.datetime64, np.timedelta64)):
+        v = v.item()                                  # 6, not np.int64(6)
     if isinstance(v, float):
         return f"{v:.10g}"
     r = repr(v)
@@ -71,11 +97,34 @@ def _compare_values(name: str, index: pd.Index, exp: pd.Series, got: pd.Series, 
         return None
     i = int(bad[0])
     more = f" ({len(bad)} rows differ in all)" if len(bad) > 1 else ""
-    return f"{name}, row {_fmt(index[i])}: expected {_fmt(e[i])}, got {_fmt(g[i])}{more}"
+    return _found(f"{name}, row {_fmt(index[i])}: expected {_fmt(e[i])}, got {_fmt(g[i])}{more}", index[i])
+
+
+def _sorted_rows(frame: pd.DataFrame, by_index: bool) -> pd.DataFrame:
+    """Rows in a canonical order (index first when it carries the keys, then every column)."""
+    if by_index:
+        frame = frame.sort_index(kind="stable")
+        if frame.index.is_unique and not isinstance(frame.index, pd.RangeIndex):
+            return frame
+    cols = list(frame.columns)
+    out = frame.reset_index(drop=True) if not by_index or isinstance(frame.index, pd.RangeIndex) else frame
+    return out.sort_values(cols, kind="stable").reset_index(drop=True)
+
+
+def _index_hint(exp: pd.DataFrame, got: pd.DataFrame, rtol: float, atol: float) -> str:
+    """Why the index differs, when the values themselves match by position."""
+    same_values = all(_compare_values("", pd.RangeIndex(len(exp)), exp[c].reset_index(drop=True),
+                                      got[c].reset_index(drop=True), rtol, atol) is None for c in exp.columns)
+    if not same_values:
+        return ""
+    if isinstance(exp.index, pd.RangeIndex) and exp.index.start == 0:
+        return " (your values are right, but the prompt asks for a fresh 0-based index: try reset_index(drop=True))"
+    return " (your values are right in this order, but the index labels differ: check which index the prompt asks for)"
 
 
 def _compare_frames(exp: pd.DataFrame, got: pd.DataFrame, rtol: float, atol: float, check_dtype: bool,
-                    check_order: bool, check_names: bool) -> str | None:
+                    check_order: bool, check_index_names: bool, check_index: bool = True,
+                    what: str = "column") -> str | None:
     if list(map(str, exp.columns)) != list(map(str, got.columns)):
         missing = [c for c in exp.columns if c not in got.columns]
         extra = [c for c in got.columns if c not in exp.columns]
@@ -84,57 +133,70 @@ def _compare_frames(exp: pd.DataFrame, got: pd.DataFrame, rtol: float, atol: flo
         return f"column order differs: expected {list(exp.columns)}, got {list(got.columns)}"
     if len(exp) != len(got):
         return f"expected {len(exp)} rows, got {len(got)}"
-    if check_names and list(exp.index.names) != list(got.index.names):
+    if check_index and check_index_names and list(exp.index.names) != list(got.index.names):
         return f"index names differ: expected {list(exp.index.names)}, got {list(got.index.names)}"
     if not check_order:
         try:
-            exp = exp.sort_index(kind="stable")
-            got = got.sort_index(kind="stable")
-            if not exp.index.is_unique or isinstance(exp.index, pd.RangeIndex):
-                cols = list(exp.columns)
-                exp = exp.sort_values(cols, kind="stable").reset_index(drop=True)
-                got = got.sort_values(cols, kind="stable").reset_index(drop=True)
+            exp = _sorted_rows(exp, check_index)
+            got = _sorted_rows(got, check_index)
         except TypeError:
             pass
+    if not check_index:
+        exp = exp.reset_index(drop=True)
+        got = got.reset_index(drop=True)
     if not exp.index.equals(got.index):
-        diff = np.flatnonzero(exp.index.to_numpy(dtype=object) != got.index.to_numpy(dtype=object))
-        i = int(diff[0]) if len(diff) else 0
-        return f"index differs at position {i}: expected {_fmt(exp.index[i])}, got {_fmt(got.index[i])}"
+        e_ix, g_ix = exp.index.to_numpy(dtype=object), got.index.to_numpy(dtype=object)
+        diff = [i for i in range(len(e_ix)) if not _scalar_equal(e_ix[i], g_ix[i], 0.0, 0.0)]
+        if diff or exp.index.nlevels != got.index.nlevels:
+            i = diff[0] if diff else 0
+            return (f"index differs at position {i}: expected {_fmt(exp.index[i])}, got {_fmt(got.index[i])}"
+                    + _index_hint(exp, got, rtol, atol))
+        got = got.set_axis(exp.index)           # same labels, other index type (e.g. Index vs RangeIndex)
     for col in exp.columns:
         if check_dtype and str(exp[col].dtype) != str(got[col].dtype):
-            return f"column {col!r}: expected dtype {exp[col].dtype}, got {got[col].dtype}"
-        msg = _compare_values(f"column {col!r}", exp.index, exp[col], got[col], rtol, atol)
+            return f"{what} {col!r}: expected dtype {exp[col].dtype}, got {got[col].dtype}"
+        msg = _compare_values(f"{what} {col!r}", exp.index, exp[col], got[col], rtol, atol)
         if msg:
             return msg
     return None
 
 
 def compare(expected: Any, got: Any, *, rtol: float = 1e-9, atol: float = 1e-9, check_dtype: bool = False,
-            check_order: bool = True, check_names: bool = True) -> Mismatch | None:
-    """Return ``None`` when ``got`` matches ``expected``, else a :class:`Mismatch` naming the first difference."""
-    kw = dict(rtol=rtol, atol=atol, check_dtype=check_dtype, check_order=check_order, check_names=check_names)
+            check_order: bool = True, check_names: bool = True, check_series_name: bool | None = None,
+            check_index_names: bool | None = None, check_index: bool = True) -> Mismatch | None:
+    """Return ``None`` when ``got`` matches ``expected``, else a :class:`Mismatch` naming the first difference.
+
+    ``check_names`` is the default for both ``check_series_name`` and ``check_index_names``.
+    """
+    series_name = check_names if check_series_name is None else check_series_name
+    index_names = check_names if check_index_names is None else check_index_names
+    kw = dict(rtol=rtol, atol=atol, check_dtype=check_dtype, check_order=check_order,
+              check_series_name=series_name, check_index_names=index_names, check_index=check_index)
     if got is None and expected is not None:
         return Mismatch("your function returned None (did you forget `return`?)")
     if isinstance(expected, pd.DataFrame):
         if not isinstance(got, pd.DataFrame):
             return Mismatch(f"expected a DataFrame, got {type(got).__name__}")
-        m = _compare_frames(expected, got, rtol, atol, check_dtype, check_order, check_names)
-        return Mismatch(m) if m else None
+        m = _compare_frames(expected, got, rtol, atol, check_dtype, check_order, index_names, check_index)
+        return Mismatch.at(m, getattr(m, "row", None)) if m else None
     if isinstance(expected, pd.Series):
         if not isinstance(got, pd.Series):
             return Mismatch(f"expected a Series, got {type(got).__name__}")
-        if check_names and expected.name != got.name:
+        if series_name and expected.name != got.name:
             return Mismatch(f"Series name differs: expected {expected.name!r}, got {got.name!r}")
-        m = _compare_frames(expected.to_frame("value"), got.to_frame("value"), rtol, atol, check_dtype, check_order,
-                            check_names)
-        return Mismatch(m) if m else None
+        label = expected.name if expected.name is not None else "values"
+        m = _compare_frames(expected.to_frame(label), got.to_frame(label), rtol, atol, check_dtype, check_order,
+                            index_names, check_index, what="Series")
+        return Mismatch.at(m, getattr(m, "row", None)) if m else None
     if isinstance(expected, np.ndarray):
         got_arr = np.asarray(got)
         if expected.shape != got_arr.shape:
             return Mismatch(f"expected shape {expected.shape}, got {got_arr.shape}")
+        if check_dtype and expected.dtype != got_arr.dtype:
+            return Mismatch(f"expected dtype {expected.dtype}, got {got_arr.dtype}")
         m = _compare_values("array", pd.RangeIndex(expected.size), pd.Series(expected.ravel()),
                             pd.Series(got_arr.ravel()), rtol, atol)
-        return Mismatch(m.replace(", row", ", position")) if m else None
+        return Mismatch.at(m.replace(", row", ", position"), getattr(m, "row", None)) if m else None
     if isinstance(expected, dict):
         if not isinstance(got, dict):
             return Mismatch(f"expected a dict, got {type(got).__name__}")

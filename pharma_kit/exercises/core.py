@@ -7,10 +7,13 @@ An untouched stub raises ``NotImplementedError``; ``check`` reports that as "not
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
+import json
 import secrets
 import textwrap
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, Callable
 
 import numpy as np
@@ -90,6 +93,65 @@ def _describe_case(case: dict[str, Any], limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+@functools.lru_cache(maxsize=1)
+def notebook_solutions() -> dict[str, dict[str, str]]:
+    """{question name: {"function", "notebook", "code"}}: the solved notebooks' exercise cells (package data)."""
+    try:
+        text = resources.files("pharma_kit.exercises").joinpath("solutions.json").read_text(encoding="utf-8")
+    except FileNotFoundError:  # pragma: no cover - a source tree before `make exercises`
+        return {}
+    return json.loads(text)
+
+
+_COMMON_IMPORTS = {"np": "import numpy as np", "pd": "import pandas as pd", "math": "import math",
+                   "functools": "import functools", "re": "import re", "time": "import time",
+                   "datetime": "import datetime"}
+
+
+def _with_imports(code: str) -> str:
+    """Prepend the common imports a solution text uses but does not import itself, so it runs when pasted."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    bound = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+             for a in n.names}
+    needed = [line for name, line in _COMMON_IMPORTS.items() if name in used and name not in bound]
+    return ("\n".join(needed) + "\n\n\n" if needed else "") + code
+
+
+SMALL_INPUT_ROWS = 12
+
+
+def _show_small_input(case: dict[str, Any], row: Any = None) -> str:
+    """The failing case's tables when they are small (<= 12 rows), the differing row marked with ``->``."""
+    parts = []
+    for k, v in case.items():
+        if isinstance(v, pd.Series):
+            v = v.to_frame(v.name if v.name is not None else k)
+        if not isinstance(v, pd.DataFrame) or len(v) > SMALL_INPUT_ROWS:
+            continue
+        if len(v) == 0:
+            parts.append(f"{k}: (empty, columns {list(v.columns)})")
+            continue
+        marks = ["-> " if row is not None and _same_label(ix, row) else "   " for ix in v.index]
+        body = v.to_string().splitlines()
+        head = body[: len(body) - len(v)]
+        lines = ["   " + line for line in head] + [m + line for m, line in zip(marks, body[len(head):])]
+        parts.append(f"{k}:\n" + "\n".join(lines))
+    return ("\n\nthe input of that case:\n" + "\n".join(parts)) if parts else ""
+
+
+def _same_label(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
 class DemoText(str):
     """A string that prints without quotes in a notebook."""
 
@@ -115,6 +177,11 @@ class Question:
     check_dtype: bool = False
     check_order: bool = True
     check_names: bool = True
+    #: finer switches (None: follow ``check_names``); enforce a property if and only if the prompt states it
+    check_series_name: bool | None = None
+    check_index_names: bool | None = None
+    #: compare index labels; False compares rows by position (the prompt does not fix the index)
+    check_index: bool = True
     random_rounds: int = 3
     solution_text: str | None = None
     explanation: str = ""
@@ -157,9 +224,14 @@ class Question:
                     check_dtype=self.check_dtype,
                     check_order=self.check_order,
                     check_names=self.check_names,
+                    check_series_name=self.check_series_name,
+                    check_index_names=self.check_index_names,
+                    check_index=self.check_index,
                 )
                 if mismatch is not None:
-                    return CheckResult(self.name, "incorrect", f"case {n} ({_describe_case(case)}): {mismatch}", n)
+                    shown = _show_small_input(case, getattr(mismatch, "row", None))
+                    return CheckResult(self.name, "incorrect",
+                                       f"case {n} ({_describe_case(case)}): {mismatch}{shown}", n)
         return CheckResult(self.name, "correct", f"all {n} hidden cases match the reference", n)
 
     def demo_wrong(self, label: str, seed: int = 0) -> str:
@@ -177,13 +249,23 @@ class Question:
         if not self.hints:
             print(f"[{self.name}] no hints for this one: re-read the prompt.")
             return
-        n = max(1, min(n, len(self.hints)))
+        if n > len(self.hints):
+            print(f"[{self.name}] there are only {len(self.hints)} hints, and you have seen them all: "
+                  "compare your answer with the first difference check() reports, or call .solution().")
+            return
+        n = max(1, n)
         print(f"💡 Hint {n}/{len(self.hints)} [{self.name}]: {self.hints[n - 1]}")
 
+    def solution_code(self) -> str:
+        """Self-contained code that passes ``check`` when pasted: the solved notebook's cell, else the reference."""
+        solved = notebook_solutions().get(self.name)
+        if solved:
+            return solved["code"]
+        return _with_imports(self.solution_text or textwrap.dedent(inspect.getsource(self.reference)))
+
     def solution(self) -> None:
-        """Print the reference solution (and why it is right)."""
-        text = self.solution_text or textwrap.dedent(inspect.getsource(self.reference))
-        print(f"📖 Solution [{self.name}]\n{text.rstrip()}")
+        """Print a solution that passes ``check`` when pasted (and why it is right)."""
+        print(f"📖 Solution [{self.name}]\n{self.solution_code().rstrip()}")
         if self.explanation:
             print(f"\nWhy: {self.explanation}")
 

@@ -185,7 +185,7 @@ def _residual_cases(rng: np.random.Generator) -> list[dict]:
 
 
 def _residual_reference(daily: pd.Series, k: float) -> pd.Series:
-    return ts.residual_anomalies(daily, k=k)["is_anomaly"]
+    return ts.residual_anomalies(daily, k=k, scale="additive")["is_anomaly"]  # the prompt: decompose() residual, in dollars
 
 
 def _wrong_raw_iqr(daily, k):

@@ -1,4 +1,5 @@
-"""``pharma-kit``: the command line. ``pharma-kit data`` generates data; ``pharma-kit drill`` runs interview drills.
+"""``pharma-kit``: the command line. ``data`` generates data, ``drill`` runs interview drills, ``progress`` shows
+your exercise progress.
 
 Bad arguments end in a one-line error and exit code 2, never a traceback.
 """
@@ -45,15 +46,25 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_dataset(out: Path, rows: int, seed: int, fmt: str, clean: bool, progress: bool) -> list[Path]:
-    """Generate and write transactions (+ lookups and ground truth) under ``out`` (a folder or a .csv/.parquet file)."""
+def dataset_files(folder: Path, fmt: str, clean: bool, stem: str = "transactions") -> list[Path]:
+    """The files ``write_dataset`` writes into ``folder``, in order."""
+    folder = Path(folder)
+    files = [folder / f"{stem}.{fmt}", folder / "stores.csv", folder / "products.csv"]
+    return files if clean else files + [folder / f"{stem}_truth.csv"]
+
+
+def write_dataset(folder: Path, rows: int, seed: int, fmt: str, clean: bool, progress: bool,
+                  stem: str = "transactions", force: bool = False) -> list[Path]:
+    """Generate and write transactions, the store and product lookups and (with defects) the ground truth into
+    the folder ``folder``. Refuses to overwrite any of those files unless ``force``."""
     from pharma_kit.data import DefectRates, generate, write_csv
 
-    out = Path(out)
-    if out.suffix in (".csv", ".parquet"):
-        folder, stem, fmt = out.parent, out.stem, out.suffix[1:]
-    else:
-        folder, stem = out, "transactions"
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CliError(f"{folder} is a file; --out names a folder")
+    existing = [p for p in dataset_files(folder, fmt, clean, stem) if p.exists()]
+    if existing and not force:
+        raise CliError(f"{existing[0]} exists ({len(existing)} of the files to write do); pass --force to overwrite")
     folder.mkdir(parents=True, exist_ok=True)
     steps = ["generate", "write transactions", "write lookups"]
     bar = None
@@ -100,8 +111,8 @@ def truth_long(ds) -> "pd.DataFrame":
 def build_sample(folder: Path) -> list[Path]:
     """(Re)build the shipped sample: CSV and Parquet, lookups, ground truth, checksums."""
     folder = Path(folder)
-    written = write_dataset(folder / "transactions_sample.csv", SAMPLE_ROWS, SAMPLE_SEED, "csv", clean=False,
-                            progress=False)
+    written = write_dataset(folder, SAMPLE_ROWS, SAMPLE_SEED, "csv", clean=False, progress=False,
+                            stem="transactions_sample", force=True)
     from pharma_kit.data import DefectRates, generate
 
     ds = generate(SAMPLE_ROWS, SAMPLE_SEED, rates=DefectRates.none())
@@ -145,11 +156,12 @@ def _data(args: argparse.Namespace) -> int:
         verify_sample(DATASETS)
         return 0
     if args.out is None:
-        raise CliError("--out PATH is required (a folder, or a file ending in .csv or .parquet)")
+        raise CliError("--out FOLDER is required (the folder to write transactions, lookups and ground truth into)")
     out = Path(args.out)
-    if out.exists() and out.is_file() and not args.force:
-        raise CliError(f"{out} exists; pass --force to overwrite")
-    written = write_dataset(out, args.rows, args.seed, args.format, args.clean, progress=not args.quiet)
+    if out.suffix.lower() in (".csv", ".parquet", ".json", ".jsonl", ".txt", ".gz", ".zip") and not out.is_dir():
+        raise CliError(f"--out names a folder, got the file name {out.name!r}; choose the format with --format")
+    written = write_dataset(out, args.rows, args.seed, args.format, args.clean, progress=not args.quiet,
+                            force=args.force)
     for p in written:
         print(p)
     return 0
@@ -157,14 +169,17 @@ def _data(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pharma-kit", description="Larkspur Pharmacies data-engineering course tools")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="cmd")
     d = sub.add_parser("data", help="generate transactions with injected defects and their ground truth")
     d.add_argument("--rows", type=_positive_int, default=100_000, help="transaction lines (default 100000)")
     d.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
-    d.add_argument("--out", help="output folder, or a .csv/.parquet file")
+    d.add_argument("--out", metavar="FOLDER",
+                   help="the folder to write into: transactions.<format>, stores.csv, products.csv and, with "
+                        "defects, transactions_truth.csv (created if missing)")
     d.add_argument("--format", choices=["csv", "parquet"], default="csv")
     d.add_argument("--clean", action="store_true", help="no defects: typed, clean data")
-    d.add_argument("--force", action="store_true", help="overwrite an existing file")
+    d.add_argument("--force", action="store_true", help="overwrite files that already exist in the folder")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
     d.add_argument("--build-sample", metavar="FOLDER", help=argparse.SUPPRESS)
     d.add_argument("--verify-sample", action="store_true", help="check datasets/ against SHA256SUMS and a regeneration")
@@ -177,14 +192,41 @@ def build_parser() -> argparse.ArgumentParser:
         dr = sub.add_parser("drill", help="timed interview drills from the terminal")
         drill_cli.add_arguments(dr)
         dr.set_defaults(func=drill_cli.run)
+    pr = sub.add_parser("progress", help="your exercise progress: solved / attempted / not started, and what is next")
+    pr.set_defaults(func=_progress)
     return p
+
+
+def _progress(args: argparse.Namespace) -> int:
+    from pharma_kit.exercises.progress import report
+
+    print(report())
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pharma-kit")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # `pharma-kit ... | head`: the reader left; stop quietly like any Unix tool
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except CliError as exc:
         print(f"pharma-kit: error: {exc}", file=sys.stderr)
         return 2

@@ -19,22 +19,50 @@ def test_data_command_writes_csv_lookups_and_truth(tmp_path, capsys):
     assert (tmp_path / "stores.csv").exists() and (tmp_path / "products.csv").exists()
     ds = generate(2000, 3)
     assert len(truth) == int(ds.truth.sum().sum())
-    assert main(["data", "--rows", "500", "--out", str(tmp_path / "c.parquet"), "--clean", "--quiet"]) == 0
-    assert str(pd.read_parquet(tmp_path / "c.parquet")["order_date"].dtype).startswith("datetime64")
+    out = tmp_path / "clean"
+    assert main(["data", "--rows", "500", "--out", str(out), "--format", "parquet", "--clean", "--quiet"]) == 0
+    assert str(pd.read_parquet(out / "transactions.parquet")["order_date"].dtype).startswith("datetime64")
+    assert sorted(p.name for p in out.iterdir()) == ["products.csv", "stores.csv", "transactions.parquet"]
 
 
-def test_existing_file_needs_force(tmp_path, capsys):
-    target = tmp_path / "x.csv"
+def test_existing_files_in_the_folder_need_force(tmp_path, capsys):
+    target = tmp_path / "transactions.csv"
     target.write_text("keep me")
-    assert main(["data", "--rows", "10", "--out", str(target), "--quiet"]) == 2
+    assert main(["data", "--rows", "10", "--out", str(tmp_path), "--quiet"]) == 2
     assert "--force" in capsys.readouterr().err and target.read_text() == "keep me"
+    assert not (tmp_path / "stores.csv").exists()                    # nothing half-written either
+    assert main(["data", "--rows", "10", "--out", str(tmp_path), "--quiet", "--force"]) == 0
+    assert target.read_text() != "keep me"
+
+
+@pytest.mark.parametrize("name", ["x.csv", "f.json", "t.parquet"])
+def test_out_is_a_folder_not_a_file_name(tmp_path, capsys, name):
+    assert main(["data", "--rows", "10", "--out", str(tmp_path / name), "--quiet"]) == 2
+    assert "names a folder" in capsys.readouterr().err and not (tmp_path / name).exists()
+
+
+def test_no_command_prints_help_and_version_exists(capsys):
+    assert main([]) == 0
+    assert "usage: pharma-kit" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.startswith("pharma-kit ")
+
+
+def test_a_closed_pipe_is_not_an_error():
+    proc = subprocess.run(f"{sys.executable} -m pharma_kit.cli --help | head -1", shell=True, capture_output=True,
+                          text=True)
+    assert proc.stdout.startswith("usage") and "Error" not in proc.stderr
+    proc = subprocess.run(f"{sys.executable} -m pharma_kit.cli drill --list | head -2", shell=True,
+                          capture_output=True, text=True)
+    assert "BrokenPipe" not in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("args, fragment", [
     (["data", "--rows", "abc"], "expected a whole number"),
     (["data", "--rows", "0"], "must be at least 1"),
     (["data", "--seed", "-3", "--out", "x"], "must be 0 or more"),
-    (["data", "--rows", "10"], "--out PATH is required"),
+    (["data", "--rows", "10"], "--out FOLDER is required"),
     (["data", "--format", "xlsx"], "invalid choice"),
 ])
 def test_bad_arguments_get_one_line_errors(args, fragment):

@@ -24,6 +24,7 @@ DETERMINISTIC_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "TZ": "UTC",
+    "PHARMA_KIT_RECORD": "0",   # headless runs of the solved notebooks are not a learner's attempts
 }
 
 

@@ -195,6 +195,13 @@ class Question:
         """
         if answer is None:
             return CheckResult(self.name, "not attempted", "pass your function, e.g. q.check(my_function)")
+        result = self._check(answer, seed)
+        from pharma_kit.exercises.progress import record
+
+        record(self.name, result.status)
+        return result
+
+    def _check(self, answer: Callable, seed: int | None) -> CheckResult:
         fixed_seed = seed if seed is not None else secrets.randbits(32)
         # round 0 is the question's own deterministic edge cases; the rest are seeded freshly
         rounds: list[list[dict[str, Any]]] = [self.cases(np.random.default_rng(12345))]
@@ -241,7 +248,7 @@ class Question:
         """
         if label not in self.wrong_answers:
             raise KeyError(f"{self.name} has no wrong answer {label!r}; known: {sorted(self.wrong_answers)}")
-        result = self.check(self.wrong_answers[label], seed=seed)
+        result = self._check(self.wrong_answers[label], seed=seed)     # a demo is not the learner's attempt
         return DemoText(f"Demo of the wrong answer {label!r} -> {result}")
 
     def hint(self, n: int = 1) -> None:

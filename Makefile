@@ -17,7 +17,7 @@ help:
 	@echo "make course     set up and run the whole course headless (HTML in build/html/index.html)"
 	@echo "make test       set up and run every test"
 	@echo "make lab        open JupyterLab on the course"
-	@echo "make exercises  regenerate notebooks/ from solutions/"
+	@echo "make exercises  regenerate notebooks/ from solutions/ (keeps your edits unless FORCE=1)"
 	@echo "make store      re-execute solutions/ and store their outputs (maintainers)"
 	@echo "make bench      run the benchmarks (minutes; prints ratios against baselines)"
 
@@ -44,11 +44,13 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -o addopts="-p no:cacheprovider" tests $(PYTEST_ARGS)
 
+# LAB_ARGS passes options through, e.g. make lab LAB_ARGS="--port 8899 --no-browser --IdentityProvider.token=abc"
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
+# refuses to overwrite a learner notebook you edited; FORCE=1 replaces it
 exercises: $(STAMP)
-	$(BIN)/python -m pharma_kit.course exercises
+	$(BIN)/python -m pharma_kit.course exercises $(if $(FORCE),--force)
 
 store: $(STAMP)
 	$(BIN)/python -m pharma_kit.course store solutions/[0-9][0-9]_*.ipynb

@@ -71,3 +71,31 @@ def test_learner_copy_runs_headless_and_reports_not_attempted(path, tmp_path):
     assert result.checks["correct"] <= demos, (result.checks, demos)
     assert result.checks["correct"] + result.checks["not attempted"] == solved_correct, (result.checks, solved_correct)
     assert result.checks["not attempted"] >= 1, "a lesson needs at least one exercise"
+
+
+def test_manifest_records_the_generated_copies():
+    from pharma_kit.course.learner import MANIFEST, manifest_text
+
+    texts = build_learner_copies(ROOT / "solutions", ROOT / "notebooks", write=False)
+    assert (ROOT / "notebooks" / MANIFEST).read_text(encoding="utf-8") == manifest_text(texts), \
+        "notebooks/.generated-sha256 is stale: run `make exercises`"
+
+
+def test_regenerating_never_overwrites_a_learners_edits(tmp_path):
+    import shutil
+
+    from pharma_kit.course.learner import LearnerWorkError
+
+    sol, nbs = tmp_path / "solutions", tmp_path / "notebooks"
+    sol.mkdir()
+    shutil.copy(SOLUTIONS[0], sol / SOLUTIONS[0].name)
+    build_learner_copies(sol, nbs)                                  # first generation
+    mine = nbs / SOLUTIONS[0].name
+    mine.write_text(mine.read_text(encoding="utf-8").replace("YOUR CODE HERE", "my answer"), encoding="utf-8")
+    build_learner_copies(sol, nbs, write=False)                     # reading never touches it
+    with pytest.raises(LearnerWorkError, match=SOLUTIONS[0].name):
+        build_learner_copies(sol, nbs)
+    assert "my answer" in mine.read_text(encoding="utf-8")          # still there
+    build_learner_copies(sol, nbs, force=True)
+    assert "my answer" not in mine.read_text(encoding="utf-8")
+    build_learner_copies(sol, nbs)                                  # the generator's own output is not "edited"

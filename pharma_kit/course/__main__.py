@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--no-html", action="store_true")
     s = sub.add_parser("store", help="execute solution notebooks in place, keeping only deterministic content")
     s.add_argument("paths", nargs="+")
-    sub.add_parser("exercises", help="regenerate notebooks/ from solutions/")
+    e = sub.add_parser("exercises", help="regenerate notebooks/ from solutions/ (refuses to overwrite your edits)")
+    e.add_argument("--force", action="store_true", help="replace learner notebooks even if you edited them")
     v = sub.add_parser("nbval", help="check stored outputs of the given notebooks with nbval")
     v.add_argument("paths", nargs="+")
     args = p.parse_args(argv)
@@ -33,9 +34,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stored {path} in {res.seconds:.1f}s, checks {res.checks_text}")
         return 0
     if args.cmd == "exercises":
-        from pharma_kit.course.learner import build_learner_copies
+        from pharma_kit.course.learner import LearnerWorkError, build_learner_copies
 
-        texts = build_learner_copies(ROOT / "solutions", ROOT / "notebooks")
+        try:
+            texts = build_learner_copies(ROOT / "solutions", ROOT / "notebooks", force=args.force)
+        except LearnerWorkError as exc:
+            print(f"make exercises: {exc}", file=sys.stderr)
+            return 1
         print(f"wrote {len(texts)} learner notebooks to notebooks/")
         return 0
     if args.cmd == "nbval":

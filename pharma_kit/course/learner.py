@@ -82,13 +82,61 @@ def render(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb, version=4) + "\n"
 
 
-def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True) -> dict[str, str]:
-    """Generate every learner copy; returns {file name: text}. With ``write``, also writes them (and removes strays)."""
+MANIFEST = ".generated-sha256"
+
+
+class LearnerWorkError(RuntimeError):
+    """Regenerating would overwrite notebooks a learner has edited; the message names them."""
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def manifest_text(texts: dict[str, str]) -> str:
+    """``<sha256>  <file>`` per generated copy: how ``make exercises`` tells a learner's edits from its own output."""
+    return "".join(f"{_sha(t)}  {name}\n" for name, t in sorted(texts.items()))
+
+
+def edited_by_learner(notebooks: Path, texts: dict[str, str]) -> list[str]:
+    """Learner notebooks that differ both from what the generator wrote last time and from what it would write now."""
+    notebooks = Path(notebooks)
+    known: dict[str, str] = {}
+    manifest = notebooks / MANIFEST
+    if manifest.exists():
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.partition("  ")
+            known[name] = digest
+    edited = []
+    for name, text in sorted(texts.items()):
+        target = notebooks / name
+        if not target.exists():
+            continue
+        on_disk = target.read_text(encoding="utf-8")
+        if on_disk != text and _sha(on_disk) != known.get(name):
+            edited.append(name)
+    return edited
+
+
+def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True, force: bool = False) -> dict[str, str]:
+    """Generate every learner copy; returns {file name: text}. With ``write``, also writes them (and removes strays).
+
+    A learner's own work is never overwritten silently: when a notebook differs from the copy the generator last
+    wrote, :class:`LearnerWorkError` names it, unless ``force``.
+    """
     solutions, notebooks = Path(solutions), Path(notebooks)
     texts: dict[str, str] = {}
     for path in sorted(solutions.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         texts[path.name] = render(learner_notebook(nb, path.name))
+    if write and not force:
+        edited = edited_by_learner(notebooks, texts)
+        if edited:
+            raise LearnerWorkError(
+                f"not regenerating: {', '.join(f'notebooks/{n}' for n in edited)} hold(s) your own edits. "
+                "Save them elsewhere (e.g. copy to my_work/), or run `make exercises FORCE=1` to replace them.")
     if write:
         target = SOLUTIONS_JSON
         text = render_solutions(solutions)
@@ -102,6 +150,9 @@ def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True) -
         for stray in notebooks.glob("[0-9][0-9]_*.ipynb"):
             if stray.name not in texts:
                 stray.unlink()
+        manifest = notebooks / MANIFEST
+        if not manifest.exists() or manifest.read_text(encoding="utf-8") != manifest_text(texts):
+            manifest.write_text(manifest_text(texts), encoding="utf-8")
     return texts
 
 

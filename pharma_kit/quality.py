@@ -36,14 +36,18 @@ SAMPLE_SIZE = 5
 class MaxLossExceeded(DataQualityError):
     """Cleaning would quarantine more than the allowed share of rows; the message lists every reason."""
 
-    def __init__(self, message: str, summary: pd.DataFrame | None = None):
+    def __init__(self, message: str, summary: pd.DataFrame | None = None, path: str | Path | None = None):
         super().__init__(message)
         self.summary = summary
+        self.path = path
 
 
 # --------------------------------------------------------------------------- parsing (raw -> typed)
-_INT_TEXT = re.compile(r"[+-]?\d{1,18}")
-_MONEY_TEXT = r"(?P<sign>-?)\$(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
+#: Integers are ASCII digits only ("１２", "10000९" are not integers: ``\\d`` would match them).
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,18}")
+#: Money as plain ASCII decimal text ("12.50", "-3", "12.5"): no exponent ("1.2e3"), no "inf"/"nan".
+_PLAIN_MONEY = r"[+-]?[0-9]+(?:\.[0-9]+)?"
+_MONEY_TEXT = r"(?P<sign>-?)\$(?P<num>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<frac>\.[0-9]+)?"
 
 
 def _blank_to_na(s: pd.Series) -> pd.Series:
@@ -82,7 +86,12 @@ def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_float(s: pd.Series, money: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Parse a column to ``float64``; return (values, bad mask). ``money`` repairs "$1,234.50"-style text."""
+    """Parse a column to ``float64``; return (values, bad mask).
+
+    ``money`` accepts plain decimal text ("12.50", " 12.5 ", "-3") and repairs the dollar form with a valid
+    thousands grouping ("$1,234.50", "-$6.99"); anything else is bad: "12.50 USD", "1.2e3" (scientific
+    notation has usually lost the cents), "1,2,3", "NaN", "inf", non-ASCII digits.
+    """
     if pd.api.types.is_bool_dtype(s.dtype):
         return pd.Series(np.nan, index=s.index), s.notna()
     if pd.api.types.is_numeric_dtype(s.dtype):
@@ -90,7 +99,14 @@ def parse_float(s: pd.Series, money: bool = False) -> tuple[pd.Series, pd.Series
         bad = ~np.isfinite(v) & v.notna()
         return v.where(~bad), bad
     t = _as_text(s)
-    v = pd.to_numeric(t, errors="coerce").astype("float64")
+    if money:  # only plain decimal text parses directly; "1.2e3" may have lost the cents, "NaN" is no amount
+        plain = t.str.fullmatch(_PLAIN_MONEY).fillna(False).astype(bool)
+        v = pd.Series(np.nan, index=s.index, dtype="float64")
+        if plain.any():
+            v[plain] = pd.to_numeric(t[plain], errors="coerce").astype("float64")
+    else:
+        ascii_ok = t.str.isascii().fillna(True).astype(bool)
+        v = pd.to_numeric(t.where(ascii_ok), errors="coerce").astype("float64")
     failed = t.notna() & v.isna()
     if money and failed.any():
         parts = t[failed].str.extract(f"^{_MONEY_TEXT}$")
@@ -105,27 +121,56 @@ def parse_money(s: pd.Series) -> pd.Series:
     return parse_float(s, money=True)[0].rename(s.name)
 
 
-def out_of_range(values: pd.Series, lo: Any = None, hi: Any = None, *, nullable: bool = False) -> pd.Series:
+def out_of_range(values: pd.Series, lo: Any = None, hi: Any = None, *, nullable: bool = False,
+                 exclusive: bool = False) -> pd.Series:
     """True where a value is below ``lo`` or above ``hi``; a missing value fails too unless ``nullable``.
 
+    ``exclusive=True`` makes the bounds themselves fail too (``amount > 0``: 0.00 is out of range).
     The naive ``values < lo`` is False for NaN, so a null slips through a range check silently.
     """
     fail = pd.Series(False, index=values.index)
     if lo is not None:
-        fail |= (values < lo).fillna(False).astype(bool)
+        fail |= ((values <= lo) if exclusive else (values < lo)).fillna(False).astype(bool)
     if hi is not None:
-        fail |= (values > hi).fillna(False).astype(bool)
+        fail |= ((values >= hi) if exclusive else (values > hi)).fillna(False).astype(bool)
     missing = values.isna()
     return (fail & ~missing) if nullable else (fail | missing)
 
 
 def is_future(dates: pd.Series, as_of: Any) -> pd.Series:
-    """True where a date is after ``as_of`` (an explicit date, never the wall clock); missing dates are not future."""
-    return (dates > pd.Timestamp(as_of)).fillna(False).astype(bool) & dates.notna()
+    """True where a date is on or after ``as_of`` (an explicit date, never the wall clock); missing dates are not future.
+
+    ``as_of`` is the run's day, and a feed covers the days BEFORE it: an order stamped ``as_of`` 00:00:00 or
+    later has not happened yet as far as this run knows (the same truth as the data dictionary).
+    """
+    return (dates >= pd.Timestamp(as_of)).fillna(False).astype(bool) & dates.notna()
 
 
-def parse_datetime(s: pd.Series, fmt: str | None = "%Y-%m-%d %H:%M:%S") -> tuple[pd.Series, pd.Series]:
-    """Parse a column to ``datetime64[us]`` (``fmt`` first, then ISO 8601); return (values, bad mask)."""
+#: ISO 8601 timestamps the fallback accepts: a date, "T" or " ", a time (seconds and fraction optional), an offset.
+_ISO_TEXT = re.compile(r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ](?P<time>[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?))?"
+                       r"(?P<tz>Z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+OFFSETS = ("reject", "local", "utc")
+DATE_ONLY = ("reject", "midnight")
+
+
+def parse_datetime(s: pd.Series, fmt: str | None = "%Y-%m-%d %H:%M:%S", *, offset: str = "reject",
+                   date_only: str = "reject") -> tuple[pd.Series, pd.Series]:
+    """Parse a column to ``datetime64[us]``; return (values, bad mask).
+
+    Each value is tried with ``fmt`` first; the values that do not match fall back, ROW BY ROW, to ISO 8601
+    ("2024-06-01T10:15:00", fractions of a second), so one odd value never spoils its neighbours. Two
+    spellings need a decision, because the column is a store-local wall-clock time:
+
+    * a UTC offset ("10:15:00+02:00", "Z"): ``offset="reject"`` (default) marks it bad: we cannot turn an
+      instant into store-local time without the store's zone, and guessing moves sales across days;
+      ``"local"`` keeps the wall time as written (10:15) and drops the offset; ``"utc"`` converts to UTC (08:15).
+    * a date without a time ("2024-06-01"): ``date_only="reject"`` (default) marks it bad: the time of day is
+      unknown, and midnight would invent a sale outside opening hours; ``"midnight"`` accepts it as 00:00.
+
+    A ``fmt`` that has no time part (``"%Y-%m-%d"``) parses dates as midnight by declaration.
+    """
+    if offset not in OFFSETS or date_only not in DATE_ONLY:
+        raise ValueError(f"offset must be one of {OFFSETS} and date_only one of {DATE_ONLY}")
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         v = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         return v.astype("datetime64[us]"), pd.Series(False, index=s.index)
@@ -136,13 +181,22 @@ def parse_datetime(s: pd.Series, fmt: str | None = "%Y-%m-%d %H:%M:%S") -> tuple
         v.loc[todo] = pd.to_datetime(t[todo], format=fmt, errors="coerce").astype("datetime64[us]")
         todo = todo & v.isna()
     if todo.any():
-        try:
-            iso = pd.to_datetime(t[todo], format="ISO8601", errors="coerce")
-            if getattr(iso.dt, "tz", None) is not None:  # offsets: compare in UTC, drop the zone
-                iso = iso.dt.tz_convert(None)
-            v.loc[todo] = iso.astype("datetime64[us]")
-        except (ValueError, TypeError, OverflowError):  # mixed time zones etc.: leave them unparsed
-            pass
+        parts = t[todo].str.extract(f"^{_ISO_TEXT.pattern}$")
+        ok = parts["date"].notna()
+        ok &= parts["time"].notna() | (date_only == "midnight")
+        ok &= parts["tz"].isna() | (offset != "reject")
+        wall = (parts["date"] + " " + parts["time"].fillna("00:00:00")).where(ok)
+        naive = ok & (parts["tz"].isna() | (offset == "local"))
+        if naive.any():  # one shape, so a vectorised parse; an invalid date (2024-02-30) is NaT on its own row
+            v.loc[naive[naive].index] = pd.to_datetime(wall[naive], format="ISO8601", errors="coerce"
+                                                       ).astype("datetime64[us]").to_numpy()
+        aware = ok & parts["tz"].notna() & (offset == "utc")
+        for i in aware[aware].index:  # offsets differ row to row: parse each on its own
+            try:
+                ts = pd.Timestamp(wall[i] + parts.at[i, "tz"])
+                v.at[i] = ts.tz_convert("UTC").tz_localize(None)
+            except (ValueError, TypeError, OverflowError):
+                pass
     return v, t.notna() & v.isna()
 
 
@@ -267,15 +321,19 @@ TRANSACTION_RULES: dict[str, Any] = {
         "customer_id": {"dtype": "int64", "checks": _id_checks("customer_id", "customer", [
             {"name": "customer_id_out_of_range", "check": "range", "min": 1}])},
         "store_id": {"dtype": "int64", "checks": _id_checks("store_id", "store", [
+            {"name": "store_id_out_of_range", "check": "range", "min": 1},
             {"name": "unknown_store", "check": "referential", "lookup": "stores", "key": "store_id",
              "description": "store_id not in the stores table"}])},
         "product_id": {"dtype": "int64", "checks": _id_checks("product_id", "product", [
+            {"name": "product_id_out_of_range", "check": "range", "min": 1},
             {"name": "unknown_product", "check": "referential", "lookup": "products", "key": "product_id",
              "description": "product_id not in the products table"}])},
         "order_date": {"dtype": "datetime", "format": "%Y-%m-%d %H:%M:%S", "checks": [
             {"name": "null_order_date", "check": "not_null"},
             {"name": "unparseable_date", "check": "dtype", "description": "order_date is not a valid date"},
-            {"name": "future_date", "check": "no_future", "description": "order_date after as_of"},
+            {"name": "date_too_old", "check": "range", "min": "2000-01-01",
+             "description": "order_date before 2000-01-01, before the chain's first store (e.g. a 1900 default)"},
+            {"name": "future_date", "check": "no_future", "description": "order_date on or after as_of"},
         ]},
         "quantity": {"dtype": "int64", "checks": _id_checks("quantity", "quantity", [
             {"name": "quantity_out_of_range", "check": "range", "min": 1, "max": 1000}])},
@@ -284,7 +342,8 @@ TRANSACTION_RULES: dict[str, Any] = {
             {"name": "unparseable_amount", "check": "dtype", "description": "amount is not a number"},
             {"name": "amount_type_drift", "check": "regex", "pattern": r"-?\d+\.\d{2}", "severity": "warn",
              "description": "amount is not plain 0.00 text (e.g. '$1,234.50'); repaired, not quarantined"},
-            {"name": "negative_amount", "check": "range", "min": 0},
+            {"name": "negative_amount", "check": "range", "min": 0, "exclusive": True,
+             "description": "amount is not above 0 (a zero or negative line)"},
             {"name": "amount_out_of_range", "check": "range", "max": 100_000},
         ]},
     },
@@ -297,6 +356,10 @@ TRANSACTION_RULES: dict[str, Any] = {
          "keys": ["order_id", "customer_id", "store_id", "product_id", "quantity", "amount"],
          "time": "order_date", "within": "5min",
          "description": "a re-sent line: same order line a few seconds after an earlier copy"},
+        {"name": "duplicate_business_key", "check": "unique", "columns": ["order_id", "product_id"],
+         "order_by": "order_date", "ignore_rules": ["exact_duplicate", "near_duplicate"],
+         "description": "(order_id, product_id) already seen on an earlier line: a re-send with a new "
+                        "transaction_id at the same second or later than near_duplicate's window"},
         {"name": "stale_feed", "check": "freshness", "column": "order_date", "max_age": "3D", "severity": "warn",
          "description": "the newest order is older than as_of - max_age"},
     ],
@@ -324,28 +387,41 @@ def duplicated_rows(df: pd.DataFrame, subset: list[str] | None = None, keep: str
 # --------------------------------------------------------------------------- custom predicates
 def near_duplicate(typed: pd.DataFrame, *, keys: list[str], time: str, within: str = "5min",
                    **_: Any) -> pd.Series:
-    """Rows that repeat an earlier row's ``keys`` with a ``time`` strictly later by at most ``within``."""
+    """Re-sent rows: a row is flagged when ANOTHER row with the same ``keys`` has a ``time`` strictly earlier
+    by at most ``within``.
+
+    Chains are measured link by link: copies at 10:00, 10:04 and 10:08 flag the 10:04 and 10:08 rows (each
+    within 5 minutes of an earlier copy), not only those within 5 minutes of the first. Ties are decided
+    together: rows with the same keys and the same time get the same verdict (at 10:00, 10:00, 10:00:19,
+    10:00:19 the two 10:00:19 rows are flagged, the two 10:00 rows are not), whatever their order in the frame.
+    Rows with a missing key or time are never flagged (other rules report them).
+    """
     cand = duplicated_rows(typed, keys, keep=False) & typed[keys + [time]].notna().all(axis=1)
-    out = pd.Series(False, index=typed.index)
+    out = np.zeros(len(typed), dtype=bool)
     if not cand.any():
-        return out
+        return pd.Series(out, index=typed.index)
     sub = typed.loc[cand, keys + [time]].copy()
     sub["_pos"] = np.flatnonzero(cand.to_numpy())
     sub = sub.sort_values(keys + [time, "_pos"], kind="stable")
-    same = np.ones(len(sub), dtype=bool)
+    n = len(sub)
+    new_key = np.zeros(n, dtype=bool)
+    new_key[0] = True
     for k in keys:
         v = sub[k].to_numpy()
-        same[1:] &= v[1:] == v[:-1]
-    same[0] = False
+        new_key[1:] |= v[1:] != v[:-1]
     t = sub[time].to_numpy().astype("datetime64[us]").astype("int64")
-    dt = np.empty(len(sub), dtype="int64")
-    dt[0] = 0
-    dt[1:] = t[1:] - t[:-1]
+    new_time = new_key.copy()
+    new_time[1:] |= t[1:] != t[:-1]
+    idx = np.arange(n)
+    run_start = np.maximum.accumulate(np.where(new_time, idx, 0))    # first row of each (keys, time) tie
+    group_start = np.maximum.accumulate(np.where(new_key, idx, 0))   # first row of each key group
+    prev = run_start - 1                                             # a row of the previous distinct time
+    has_prev = prev >= group_start
+    gap = np.where(has_prev, t - t[np.maximum(prev, 0)], -1)
     limit = pd.Timedelta(within) // pd.Timedelta(microseconds=1)
-    hit = same & (dt > 0) & (dt <= limit)
-    vals = out.to_numpy().copy()
-    vals[sub["_pos"].to_numpy()[hit]] = True
-    return pd.Series(vals, index=typed.index)
+    hit = has_prev & (gap > 0) & (gap <= limit)
+    out[sub["_pos"].to_numpy()[hit]] = True
+    return pd.Series(out, index=typed.index)
 
 
 #: Named predicates usable from YAML (``check: custom, predicate: <name>``). A predicate takes the typed
@@ -364,6 +440,18 @@ class Context:
     lookups: Mapping[str, Any]
     as_of: pd.Timestamp
     cache: dict[str, Any] = field(default_factory=dict)
+    rules: "RuleSet | None" = None
+    masks: dict[str, pd.Series] = field(default_factory=dict)
+
+    def mask_of(self, name: str) -> pd.Series:
+        """Another rule's failing mask (evaluated now if it has not run yet)."""
+        if name not in self.masks:
+            rule = next((r for r in (self.rules.rules if self.rules else ()) if r.name == name), None)
+            if rule is None:
+                raise ValueError(f"rule {name!r} is referenced but not declared")
+            m = evaluate(rule, self)
+            self.masks[name] = pd.Series(False, index=self.typed.index) if m is None else m.astype(bool)
+        return self.masks[name]
 
 
 def _exact_duplicates(ctx: Context) -> pd.Series:
@@ -392,7 +480,7 @@ def evaluate(rule: Rule, ctx: Context) -> pd.Series | None:
         kind = "datetime" if col.dtype.kind == "M" else ""
         lo = None if p.get("min") is None else _typed_scalar(p["min"], kind)
         hi = None if p.get("max") is None else _typed_scalar(p["max"], kind)
-        return out_of_range(col, lo, hi, nullable=True)
+        return out_of_range(col, lo, hi, nullable=True, exclusive=bool(p.get("exclusive", False)))
     if rule.check == "allowed":
         return col.notna() & ~col.isin(list(p["values"]))
     if rule.check == "regex":  # a format rule on the text as it arrived; an already-typed column has no text
@@ -414,11 +502,25 @@ def evaluate(rule: Rule, ctx: Context) -> pd.Series | None:
         cols = p.get("columns", "all")
         every = cols == "all"
         cols = list(ctx.typed.columns) if every else list(cols)
-        dup = _exact_duplicates(ctx) if every else duplicated_rows(ctx.typed, cols)
+        if p.get("order_by"):  # "earlier" by time (then position), so a copy never outranks its original
+            by = p["order_by"]
+            order = np.argsort(ctx.typed[by].to_numpy().astype("datetime64[us]").astype("int64")
+                               if ctx.typed[by].dtype.kind == "M" else ctx.typed[by].to_numpy(), kind="stable")
+            if ctx.typed[by].dtype.kind == "M":  # NaT sorts first as int64 min: put it last instead
+                nat = ctx.typed[by].isna().to_numpy()[order]
+                order = np.concatenate([order[~nat], order[nat]])
+            d = duplicated_rows(ctx.typed.iloc[order].reset_index(drop=True), cols).to_numpy()
+            flags = np.zeros(len(order), dtype=bool)
+            flags[order] = d
+            dup = pd.Series(flags, index=idx)
+        else:
+            dup = _exact_duplicates(ctx) if every else duplicated_rows(ctx.typed, cols)
         if not every:  # a missing key cannot collide with anything: not_null reports it
             dup = dup & ctx.typed[cols].notna().all(axis=1)
         if p.get("ignore_exact"):
             dup = dup & ~_exact_duplicates(ctx)
+        for other in p.get("ignore_rules") or []:  # rows another rule already explains
+            dup = dup & ~ctx.mask_of(other)
         return dup
     if rule.check == "custom":
         pred = p.pop("predicate")
@@ -462,6 +564,7 @@ class RuleResult:
     n_rows: int
     sample_index: list
     sample_values: list
+    note: str = ""
 
     @property
     def rate(self) -> float | None:
@@ -472,7 +575,7 @@ class RuleResult:
     @property
     def status(self) -> str:
         if self.failing is None:
-            return "skipped"
+            return f"skipped: {self.note}" if self.note else "skipped"
         return "pass" if self.failing == 0 else ("fail" if self.rule.severity == "error" else "warn")
 
 
@@ -554,15 +657,21 @@ class Report:
     def _repr_html_(self) -> str:
         colour = {"fail": "#f8d7da", "warn": "#fff3cd", "pass": "#ffffff", "skipped": "#e2e3e5"}
         rows = "".join(
-            f"<tr style='background:{colour[r.status]}'><td>{escape(r.rule.name)}</td><td>{escape(r.rule.check)}</td>"
-            f"<td>{escape(r.rule.column or '')}</td><td>{r.rule.severity}</td><td>{r.status}</td>"
+            f"<tr style='background:{colour[r.status.split(':')[0]]}'><td>{_html(r.rule.name)}</td>"
+            f"<td>{_html(r.rule.check)}</td><td>{_html(r.rule.column or '')}</td><td>{r.rule.severity}</td>"
+            f"<td>{_html(r.status)}</td>"
             f"<td style='text-align:right'>{'' if r.failing is None else f'{r.failing:,}'}</td>"
             f"<td style='text-align:right'>{'' if r.rate is None else f'{r.rate:.3%}'}</td>"
-            f"<td>{escape(', '.join(map(str, r.sample_values[:3])))}</td></tr>" for r in self.results)
-        return (f"<p><b>{escape(self.table)}</b>: {self.n_rows:,} rows, as_of {self.as_of.date()}, "
+            f"<td><code>{_html(', '.join(map(str, r.sample_values[:3])))}</code></td></tr>" for r in self.results)
+        return (f"<p><b>{_html(self.table)}</b>: {self.n_rows:,} rows, as_of {self.as_of.date()}, "
                 f"{len(self.errors)} failing error rule(s), {len(self.warnings)} warning(s)</p>"
                 "<table><tr><th>rule</th><th>check</th><th>column</th><th>severity</th><th>status</th>"
                 f"<th>failing</th><th>rate</th><th>sample</th></tr>{rows}</table>")
+
+
+def _html(text: str) -> str:
+    """HTML-escaped text with ``$`` as an entity, so "$5.99, $6.99" is never typeset as maths in a notebook."""
+    return escape(text).replace("$", "&#36;")
 
 
 def _jsonable(v: Any) -> Any:
@@ -585,18 +694,19 @@ def validate(raw: pd.DataFrame, rules: RuleSet | Mapping[str, Any] | None = None
     rs = _ruleset(rules)
     as_of = pd.Timestamp(as_of)
     typed, unparsed = parse_frame(raw, rs)
-    ctx = Context(raw, typed, unparsed, dict(lookups or {}), as_of)
+    ctx = Context(raw, typed, unparsed, dict(lookups or {}), as_of, rules=rs)
     results: list[RuleResult] = []
     masks: dict[str, pd.Series] = {}
     wanted = None if checks is None else set(checks)
     for rule in rs.rules:
         if wanted is not None and rule.check not in wanted:
             continue
-        mask = evaluate(rule, ctx)
+        mask = ctx.masks[rule.name] if rule.name in ctx.masks else evaluate(rule, ctx)
         if mask is None:
-            results.append(RuleResult(rule, None, len(raw), [], []))
+            results.append(RuleResult(rule, None, len(raw), [], [], note=_skip_note(rule)))
             continue
         mask = mask.astype(bool)
+        ctx.masks[rule.name] = mask
         masks[rule.name] = mask
         pos = np.flatnonzero(mask.to_numpy())
         sample = pos[:SAMPLE_SIZE]
@@ -606,6 +716,12 @@ def validate(raw: pd.DataFrame, rules: RuleSet | Mapping[str, Any] | None = None
             values = [_jsonable(v) for v in raw.index[sample].tolist()]
         results.append(RuleResult(rule, int(len(pos)), len(raw), [_jsonable(i) for i in raw.index[sample]], values))
     return Report(rs.name, len(raw), as_of, results, masks, typed)
+
+
+def _skip_note(rule: Rule) -> str:
+    if rule.check == "referential":
+        return f"no lookup given ({rule.params.get('lookup')})"
+    return "could not run"
 
 
 def _ruleset(rules: RuleSet | Mapping[str, Any] | None) -> RuleSet:
@@ -649,12 +765,33 @@ class Validator:
 # --------------------------------------------------------------------------- cleaning without loss
 @dataclass
 class CleanResult:
-    """Kept rows, quarantined rows (with a ``reason``), and the report that decided."""
+    """Kept rows, quarantined rows (with a ``reason``), and the report that decided.
+
+    From a file (:func:`clean_csv`), also what the reader saw: the ``path``, ``blank_lines``,
+    ``extra_columns`` (left out of ``kept``), ``had_bom``, ``problems`` (unbalanced quotes, as sentences) and
+    ``lines``, the physical-line account: ``lines == header + blank + record_lines`` where ``record_lines``
+    counts every line of every kept or quarantined record (:meth:`line_accounting`).
+    """
 
     kept: pd.DataFrame
     quarantine: pd.DataFrame
     reasons: list[str] = field(default_factory=list)
     report: Report | None = field(default=None, repr=False)
+    path: Path | None = None
+    blank_lines: list[int] = field(default_factory=list, repr=False)
+    extra_columns: list[str] = field(default_factory=list)
+    had_bom: bool = False
+    problems: list[str] = field(default_factory=list, repr=False)
+    lines: dict[str, int] | None = field(default=None, repr=False)
+
+    def line_accounting(self) -> dict[str, int]:
+        """The physical-line account of the file; raises if a line is unaccounted for (never expected)."""
+        if self.lines is None:
+            raise ValueError("line_accounting: this result did not come from a file")
+        a = dict(self.lines)
+        if a["records"] != self.n_in or a["lines"] != a["header"] + a["blank"] + a["record_lines"]:
+            raise DataQualityError(f"{self.path}: lines do not add up: {a}, kept+quarantined={self.n_in}")
+        return a
 
     @property
     def n_in(self) -> int:
@@ -679,9 +816,10 @@ class CleanResult:
         if max_loss is not None and self.loss_rate > max_loss:
             s = self.summary()
             detail = "; ".join(f"{r}={int(n):,}" for r, n in s["rows"].items())
+            where = f"{self.path}: " if self.path is not None else ""
             raise MaxLossExceeded(
-                f"quarantined {len(self.quarantine):,} of {self.n_in:,} rows ({self.loss_rate:.2%}) "
-                f"> max_loss {max_loss:.2%}: {detail}", s)
+                f"{where}quarantined {len(self.quarantine):,} of {self.n_in:,} rows ({self.loss_rate:.2%}) "
+                f"> max_loss {max_loss:.2%}: {detail}", s, self.path)
         return self
 
     def __repr__(self) -> str:
@@ -765,21 +903,24 @@ def clean_csv(path: str | Path, *, as_of: Any, stores: pd.DataFrame | None = Non
               rules: RuleSet | Mapping[str, Any] | None = None, extra: str = "ignore") -> CleanResult:
     """Read a transactions CSV as text and :func:`clean` it; indices are the file's line numbers.
 
-    Lines the reader rejects (wrong column count, repeated header, undecodable bytes) join the
-    quarantine with their reason and raw text, so records in == kept + quarantined.
+    Lines the reader rejects (wrong column count, repeated header, undecodable bytes, an unbalanced quote)
+    join the quarantine with their reason. Every quarantined row carries ``raw_line``: the record exactly as
+    it was in the file. The result also carries the reader's notes (blank lines, extra columns, BOM,
+    problems) and the physical-line account. For files larger than memory, see :func:`clean_csv_stream`.
     """
-    from pharma_kit.readers import read_csv_text
+    from pharma_kit.readers import READER_REASONS, read_csv_text
 
     rs = _ruleset(rules)
-    read = read_csv_text(path, rs.column_names, extra=extra)
+    read = read_csv_text(path, rs.column_names, extra=extra, keep_raw=True)
     res = clean(read.frame, as_of=as_of, stores=stores, products=products, rules=rs)
-    quarantine = pd.concat([res.quarantine, read.rejected], axis=0) if len(read.rejected) else res.quarantine
-    if "raw_line" not in quarantine:
-        quarantine["raw_line"] = pd.Series(pd.NA, index=quarantine.index, dtype="str")
+    q = res.quarantine
+    q["raw_line"] = read.raw_lines.reindex(q.index)
+    quarantine = pd.concat([q, read.rejected], axis=0) if len(read.rejected) else q
     quarantine = quarantine.sort_index(kind="stable")
-    reasons = res.reasons + [r for r in ("wrong_column_count", "repeated_header", "non_utf8_bytes")
-                             if r in set(read.rejected["reason"])]
-    out = CleanResult(res.kept, quarantine, reasons, res.report)
+    reasons = res.reasons + [r for r in READER_REASONS if r in set(read.rejected["reason"])]
+    out = CleanResult(res.kept, quarantine, reasons, res.report, Path(path), read.blank_lines, read.extra_columns,
+                      read.had_bom, read.problems, read.line_accounting())
+    out.line_accounting()
     return out.check_max_loss(max_loss)
 
 
@@ -813,14 +954,17 @@ def pandera_schema(rules: RuleSet | Mapping[str, Any] | None = None, *, as_of: A
                 kind = "datetime" if c.dtype == "datetime" else ""
                 lo = None if p.get("min") is None else _typed_scalar(p["min"], kind)
                 hi = None if p.get("max") is None else _typed_scalar(p["max"], kind)
-                ck = (pa.Check.in_range(lo, hi) if lo is not None and hi is not None
-                      else pa.Check.ge(lo) if lo is not None else pa.Check.le(hi))
+                ex = bool(p.get("exclusive", False))
+                ck = (pa.Check.in_range(lo, hi, include_min=not ex, include_max=not ex)
+                      if lo is not None and hi is not None
+                      else (pa.Check.gt(lo) if ex else pa.Check.ge(lo)) if lo is not None
+                      else (pa.Check.lt(hi) if ex else pa.Check.le(hi)))
             elif r.check == "allowed":
                 ck = pa.Check.isin(list(p["values"]))
             elif r.check == "regex":
                 ck = pa.Check.str_matches(f"^(?:{p['pattern']})$")
             elif r.check == "no_future":
-                ck = pa.Check.le(as_of)
+                ck = pa.Check.lt(as_of)  # future = on or after as_of
             elif r.check == "referential":
                 lookup = lookups.get(p["lookup"])
                 if lookup is None:

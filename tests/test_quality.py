@@ -186,9 +186,15 @@ def test_raise_for_errors_lists_every_failure(cleaned):
 def test_referential_rules_skip_without_lookups(ds50k):
     rep = validate(ds50k.transactions, as_of=AS_OF)
     df = rep.to_frame()
-    assert df.loc["unknown_store", "status"] == "skipped" and pd.isna(df.loc["unknown_store", "failing"])
+    assert df.loc["unknown_store", "status"] == "skipped: no lookup given (stores)"
+    assert pd.isna(df.loc["unknown_store", "failing"])
     res = clean(ds50k.transactions, as_of=AS_OF)
     assert "unknown_store" not in set(res.quarantine["reason"])
+    # the skip is said out loud, in every form of the report
+    assert "skipped: no lookup given (products)" in str(res.report)
+    assert "skipped: no lookup given (stores)" in res.report._repr_html_()
+    assert {r["rule"]: r["status"] for r in res.report.to_dict()["rules"]}["unknown_product"].startswith(
+        "skipped: no lookup given")
 
 
 def test_yaml_rules_equal_builtin():
@@ -310,8 +316,8 @@ def test_helpers_out_of_range_is_future_parse_money():
     v = pd.Series([1.0, np.nan, -1.0, 11.0])
     assert out_of_range(v, 0, 10).tolist() == [False, True, True, True]
     assert out_of_range(v, 0, 10, nullable=True).tolist() == [False, False, True, True]
-    d = pd.Series(pd.to_datetime(["2025-06-30 00:00:00", "2025-06-30 00:00:01", None]))
-    assert is_future(d, "2025-06-30").tolist() == [False, True, False]
+    d = pd.Series(pd.to_datetime(["2025-06-29 23:59:59", "2025-06-30 00:00:00", "2025-06-30 00:00:01", None]))
+    assert is_future(d, "2025-06-30").tolist() == [False, True, True, False]  # on or after as_of
     m = parse_money(pd.Series(["$1,234.50", "x"], dtype="str", name="amount"))
     assert m.name == "amount" and m.iloc[0] == 1234.5 and np.isnan(m.iloc[1])
 

@@ -146,3 +146,113 @@ def test_every_record_accounted_for_in_a_messy_file(tmp_path):
     assert res.summary()["rows"].to_dict() == {"negative_amount": 1, "exact_duplicate": 1,
                                                "wrong_column_count": 1, "repeated_header": 1}
     assert isinstance(res.quarantine.index, pd.Index) and res.quarantine.index.is_monotonic_increasing
+
+
+# --------------------------------------------------------------------------- issue 15: feeds never seen before
+def feed_lines(n: int) -> list[str]:
+    """``n`` distinct, valid lines (one product per order line, two lines per order)."""
+    return [f"{i},{5_000_000 + i // 2},{100_001 + i % 50},1,{1000 + i % 2},2025-01-02 10:{i % 60:02d}:00,1,9.49"
+            for i in range(1, n + 1)]
+
+
+def accounted(res) -> dict:
+    a = res.line_accounting()  # raises if the lines do not add up
+    assert a["records"] == len(res.kept) + len(res.quarantine)
+    return a
+
+
+@pytest.mark.parametrize("field,value,reason", [
+    ("customer_id", "１０２１４８", "bad_customer_id"),
+    ("customer_id", "10000९", "bad_customer_id"),
+    ("quantity", "２", "bad_quantity"),
+    ("order_id", "٥٠٠٠٠٠١", "bad_order_id"),
+])
+def test_non_ascii_digits_quarantine_the_row_not_the_file(tmp_path, field, value, reason):
+    lines = feed_lines(20_000)
+    cols = lines[953].split(",")
+    cols[TRANSACTION_COLUMNS.index(field)] = value
+    lines[953] = ",".join(cols)
+    res = run(write(tmp_path, "\n".join([HEADER, *lines]) + "\n"))
+    assert res.quarantine["reason"].to_dict() == {955: reason}
+    assert res.quarantine.loc[955, "raw_line"] == lines[953]
+    assert len(res.kept) == 19_999 and accounted(res)["lines"] == 20_001
+
+
+@pytest.mark.parametrize("n", [1_000, 5_000])
+def test_unbalanced_quote_costs_one_line_not_the_rest(tmp_path, n):
+    lines = feed_lines(n)
+    lines[3] = lines[3].replace(",9.49", ',"9.49')  # line 5 of the file
+    res = run(write(tmp_path, "\n".join([HEADER, *lines]) + "\n"))
+    assert len(res.kept) == n - 1
+    assert res.quarantine["reason"].to_dict() == {5: "unbalanced_quote"}
+    assert res.quarantine.loc[5, "raw_line"] == lines[3]
+    assert res.problems and res.problems[0].startswith("line 5: a quoted field opened on line 5")
+    assert "lines 5-9" in res.problems[0]
+    a = accounted(res)
+    assert a == {"lines": n + 1, "header": 1, "blank": 0, "records": n, "record_lines": n}
+
+
+def test_unbalanced_quote_on_the_last_line_and_a_huge_field(tmp_path):
+    lines = feed_lines(6)
+    lines[-1] = lines[-1].replace(",9.49", ',"9.49')
+    lines[2] = lines[2].replace("9.49", "9" * 200_000)  # one line, far beyond any sane field size
+    res = run(write(tmp_path, "\n".join([HEADER, *lines])))  # no final newline either
+    assert res.quarantine["reason"].to_dict() == {4: "record_too_long", 7: "unbalanced_quote"}
+    assert "the file ends" in res.problems[-1] and "line 4: 200,046 characters" in res.problems[0]
+    assert accounted(res)["lines"] == 7
+    lines[2] = lines[2].replace(",1,9", ',1,"9')  # the huge field quoted and never closed
+    res = run(write(tmp_path, "\n".join([HEADER, *lines]) + "\n"))
+    assert res.quarantine["reason"].to_dict() == {4: "record_too_long", 7: "unbalanced_quote"}
+    assert len(res.kept) == 4 and accounted(res)["lines"] == 7
+    lines[2] = lines[2][:60]  # quoted, never closed, and the NEXT lines are huge
+    lines[3] = "8" * 40_000
+    lines[4] = "8" * 40_000
+    res = run(write(tmp_path, "\n".join([HEADER, *lines]) + "\n"))
+    assert res.quarantine["reason"].to_dict() == {4: "unbalanced_quote", 5: "wrong_column_count",
+                                                  6: "wrong_column_count", 7: "unbalanced_quote"}
+    assert accounted(res)["lines"] == 7
+
+
+def test_a_legitimate_multiline_record_is_one_record_with_all_its_lines(tmp_path):
+    text = HEADER + '\n1,4999999,100001,1,1000,2025-01-02 10:00:00,1,"9.\n\n49"\n' + "\n".join(feed_lines(3)[1:]) + "\n"
+    p = write(tmp_path, text)
+    read = read_csv_text(p, TRANSACTION_COLUMNS)
+    assert read.spans == {2: 4} and read.blank_lines == []
+    res = run(p)
+    assert res.quarantine["reason"].to_dict() == {2: "unparseable_amount"}
+    assert res.quarantine.loc[2, "raw_line"] == '1,4999999,100001,1,1000,2025-01-02 10:00:00,1,"9.\n\n49"'
+    assert accounted(res) == {"lines": 6, "header": 1, "blank": 0, "records": 3, "record_lines": 5}
+
+
+def test_old_mac_line_endings_are_read(tmp_path):
+    res = run(write(tmp_path, "\r".join([HEADER, *GOOD, "", GOOD[0].replace("9.49", "-1.00")]) + "\r"))
+    assert list(res.kept.index) == [2, 3, 4]
+    assert res.quarantine["reason"].to_dict() == {6: "negative_amount"}
+    assert res.blank_lines == [5] and accounted(res)["lines"] == 6
+
+
+def test_raw_line_is_the_line_as_it_was_for_every_quarantined_row(tmp_path):
+    quoted = '4,5000009,100001,1,1000,2025-01-02 10:00:00,1,"$-1,0"'
+    spaced = ' 5 , 5000010,100001,1,1000,2025-01-02 10:00:00,1, -2.00 '
+    res = run(write(tmp_path, "\n".join([HEADER, *GOOD, quoted, spaced]) + "\n"))
+    q = res.quarantine
+    assert q["reason"].to_dict() == {5: "unparseable_amount", 6: "negative_amount"}
+    assert q.loc[5, "raw_line"] == quoted and q.loc[6, "raw_line"] == spaced
+    assert q["raw_line"].notna().all()
+
+
+def test_clean_result_carries_what_the_reader_saw(tmp_path):
+    body = "\n".join(["", HEADER + ",loyalty_tier", *(g + ",gold" for g in GOOD), "", "  "]) + "\n"
+    res = run(write(tmp_path, b"\xef\xbb\xbf" + body.encode()))
+    assert res.had_bom and res.extra_columns == ["loyalty_tier"] and res.blank_lines == [1, 6, 7]
+    assert res.path.name == "feed.csv"
+    assert accounted(res) == {"lines": 7, "header": 1, "blank": 3, "records": 3, "record_lines": 3}
+
+
+def test_max_loss_names_the_file(tmp_path):
+    from pharma_kit.quality import MaxLossExceeded
+
+    p = write(tmp_path, "\n".join([HEADER, GOOD[0], GOOD[1].replace("26.49", "x")]) + "\n", name="night.csv")
+    with pytest.raises(MaxLossExceeded, match=r"night\.csv: quarantined 1 of 2 rows") as exc:
+        clean_csv(p, as_of=AS_OF, max_loss=0.1)
+    assert exc.value.path == p

@@ -55,7 +55,7 @@ def _show(value: object) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-def _check_input(tx: pd.DataFrame, as_of: pd.Timestamp, customer: str, order: str, date: str, amount: str) -> None:
+def _check_columns(tx: pd.DataFrame, customer: str, order: str, date: str, amount: str) -> None:
     """Fail early, naming the column and first bad row, instead of a pandas traceback later."""
     missing = [c for c in (customer, order, date, amount) if c not in tx.columns]
     if missing:
@@ -70,7 +70,35 @@ def _check_input(tx: pd.DataFrame, as_of: pd.Timestamp, customer: str, order: st
             first = tx.index[int(np.argmax(nulls))]
             raise DataQualityError(f"rfm: column {col!r} has {int(nulls.sum())} null(s), first at row {_show(first)}; "
                                    "quarantine them before scoring")
-    late = (tx[date] >= as_of).to_numpy()
+    # inf is not money: +inf would be scored as infinite revenue, -inf would silently cancel every purchase
+    amt = tx[amount].to_numpy()
+    if amt.dtype.kind == "f":
+        bad = ~np.isfinite(amt)
+        if bad.any():
+            first = tx.index[int(np.argmax(bad))]
+            raise DataQualityError(f"rfm: column {amount!r} has {int(bad.sum())} non-finite value(s) (inf or -inf), "
+                                   f"first at row {_show(first)}: {_show(amt[bad][0])}; quarantine them before scoring")
+
+
+def _local_calendar(dates: pd.Series, as_of: pd.Timestamp, date: str) -> tuple[pd.Series, pd.Timestamp]:
+    """Dates and ``as_of`` on one naive wall clock: an aware column is read in its own zone (its calendar days)."""
+    tz = dates.dt.tz if isinstance(dates.dtype, pd.DatetimeTZDtype) else None
+    if tz is None:
+        if as_of.tz is not None:
+            raise DataQualityError(f"rfm: as_of={as_of} is time-zone aware but column {date!r} is naive; pass a naive "
+                                   f"as_of such as pd.Timestamp({str(as_of.date())!r}) on the data's own clock")
+        return dates, as_of
+    if as_of.tz is None:
+        raise DataQualityError(f"rfm: column {date!r} is time-zone aware ({tz}) but as_of={as_of.date()} is naive; "
+                               f"say which calendar day ends the history: as_of=pd.Timestamp({str(as_of.date())!r}, "
+                               f"tz={str(tz)!r})")
+    # days are cut in the data's own zone: 23:30 in New York is that New York day, not the next UTC day
+    return dates.dt.tz_localize(None), as_of.tz_convert(tz).tz_localize(None)
+
+
+def _check_input(tx: pd.DataFrame, dates: pd.Series, as_of: pd.Timestamp, date: str) -> None:
+    """No row on or after ``as_of`` (both on the same wall clock)."""
+    late = (dates >= as_of).to_numpy()
     if late.any():
         first = tx.index[int(np.argmax(late))]
         raise DataQualityError(f"rfm: {int(late.sum())} row(s) dated on or after as_of={as_of.date()} in column "
@@ -100,9 +128,13 @@ def rfm_metrics(tx: pd.DataFrame, as_of: pd.Timestamp | str, *, monetary: Moneta
     if as_of is None:
         raise ValueError("as_of is required: RFM is always 'as of' a date (never now())")
     as_of = pd.Timestamp(as_of)
-    if as_of != as_of.normalize():
-        raise ValueError(f"as_of must be a date (midnight), got {as_of}")
-    _check_input(tx, as_of, customer, order, date, amount)
+    _check_columns(tx, customer, order, date, amount)
+    dates, as_of_local = _local_calendar(tx[date], as_of, date)
+    if as_of_local != as_of_local.normalize():
+        where = f" in the data's zone ({tx[date].dt.tz})" if as_of.tz is not None else ""
+        raise ValueError(f"as_of must be a date (midnight){where}, got {as_of}")
+    as_of = as_of_local
+    _check_input(tx, dates, as_of, date)
 
     # one hash pass per key column, then plain array arithmetic on dense codes (no per-customer Python)
     cust, cust_ids = pd.factorize(tx[customer].to_numpy(), sort=False)
@@ -112,9 +144,9 @@ def rfm_metrics(tx: pd.DataFrame, as_of: pd.Timestamp | str, *, monetary: Moneta
     revenue = np.round(np.bincount(cust, weights=amt, minlength=n_cust), 2)
     buy = amt > 0
     if not buy.all():
-        cust_b, orders_b, dates_b = cust[buy], tx[order].to_numpy()[buy], tx[date].to_numpy()[buy]
+        cust_b, orders_b, dates_b = cust[buy], tx[order].to_numpy()[buy], dates.to_numpy()[buy]
     else:
-        cust_b, orders_b, dates_b = cust, tx[order].to_numpy(), tx[date].to_numpy()
+        cust_b, orders_b, dates_b = cust, tx[order].to_numpy(), dates.to_numpy()
     # frequency: each distinct order counts once, however many lines it has; an order has one customer
     order_code, order_ids = _order_codes(orders_b)
     owner = np.empty(len(order_ids), dtype="int64")
@@ -145,7 +177,9 @@ def rfm_metrics(tx: pd.DataFrame, as_of: pd.Timestamp | str, *, monetary: Moneta
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             per = out["revenue"].to_numpy() / out["frequency"].to_numpy()
-        out["monetary"] = np.where(out["frequency"].to_numpy() > 0, per, np.nan)
+        # money again: $0.30 over 3 orders is $0.10 an order, exactly like $0.10 over 1 (float division gives
+        # 0.09999999999999999, a lower rank under ties="min"); round to cents before anything ranks it
+        out["monetary"] = np.where(out["frequency"].to_numpy() > 0, np.round(per, 2), np.nan)
     return out
 
 
@@ -187,6 +221,33 @@ def score_rfm(metrics: pd.DataFrame, *, ties: Ties = "min") -> pd.DataFrame:
     out["f"] = quintile_scores(out["frequency"], ties=ties)
     out["m"] = quintile_scores(out["monetary"], ties=ties)
     return out
+
+
+_DIMENSIONS = (("r", "recency_days"), ("f", "frequency"), ("m", "monetary"))
+
+
+def score_notes(scored: pd.DataFrame, ties: Ties = "min") -> tuple[str, ...]:
+    """Plain-language notes on scores that are not quintile positions: too few customers, or a fully tied column.
+
+    With fewer than 5 customers there are no quintiles: NTILE(5) over n rows uses buckets 1..n, so a lone
+    customer scores 1 on everything (a "Lost" customer who bought yesterday). With every value tied,
+    ``ties="min"`` gives everyone 1 and ``ties="first"`` spreads them by customer id alone. Neither is wrong
+    arithmetic, but neither says anything about the customer, so the result says so.
+    """
+    n = len(scored)
+    notes: list[str] = []
+    if 0 < n < N_SCORES:
+        notes.append(f"only {n} customer(s) scored, fewer than {N_SCORES}: there are no quintiles, scores are ranks "
+                     f"1..{n} among these customers (a lone customer scores 1 on r, f and m); do not read the "
+                     "segments as positions in a customer base")
+    if n >= 2:
+        for score, col in _DIMENSIONS:
+            values = scored[col].to_numpy()
+            if (values == values[0]).all():
+                how = ("all score 1" if ties == "min" else "scores follow customer id order only")
+                notes.append(f"every customer has the same {col} ({_show(values[0])}): {score} carries no "
+                             f"information (ties={ties!r}: {how})")
+    return tuple(notes)
 
 
 # --------------------------------------------------------------------------- segments
@@ -302,6 +363,8 @@ class RFMResult:
     ties: str
     monetary: str
     seg_map: SegmentMap = field(repr=False)
+    #: Warnings about the scores themselves (fewer than 5 customers, a fully tied column); empty when all is well.
+    notes: tuple[str, ...] = ()
 
     @property
     def n_customers(self) -> int:
@@ -326,7 +389,7 @@ def rfm_segments(tx: pd.DataFrame, as_of: pd.Timestamp | str, *, ties: Ties = "m
     scored = score_rfm(metrics.loc[~(no_buy | no_net)], ties=ties)
     scored["recency_days"] = scored["recency_days"].astype("int64")
     scored = assign_segments(scored, seg_map)
-    return RFMResult(scored, unscored, pd.Timestamp(as_of), ties, monetary, seg_map)
+    return RFMResult(scored, unscored, pd.Timestamp(as_of), ties, monetary, seg_map, score_notes(scored, ties))
 
 
 def account_customers(customer_ids: pd.Series | pd.Index | np.ndarray, result: RFMResult) -> pd.DataFrame:
@@ -350,5 +413,5 @@ def account_customers(customer_ids: pd.Series | pd.Index | np.ndarray, result: R
 __all__ = [
     "account_customers", "N_SCORES", "METRIC_COLUMNS", "SEGMENT_MAP_PATH", "NOT_SCORED_NO_PURCHASE", "NOT_SCORED_NO_NET_SPEND",
     "RFMResult", "SegmentMap", "rfm_metrics", "ntile", "quintile_scores", "score_rfm", "load_segment_map", "segment_map_from_table",
-    "assign_segments", "segment_summary", "plot_segments", "rfm_segments",
+    "assign_segments", "segment_summary", "plot_segments", "rfm_segments", "score_notes",
 ]

@@ -284,3 +284,93 @@ def test_metrics_do_not_depend_on_row_order():
     shuffled = tx.sample(frac=1.0, random_state=1)
     pd.testing.assert_frame_equal(rfm.rfm_metrics(tx, AS_OF), rfm.rfm_metrics(shuffled, AS_OF))
     assert rfm._order_codes(tx["order_id"].to_numpy())[1].tolist() == pd.unique(tx["order_id"]).tolist()
+
+
+# --------------------------------------------------------------------------- issue 16 §4: edges, on data made here
+def _random_feed(seed: int, n_rows: int = 400, n_customers: int = 60) -> pd.DataFrame:
+    """Plain numpy/pandas, no pharma_kit: lines of orders over 90 days, amounts in cents."""
+    rng = np.random.default_rng(seed)
+    order = np.sort(rng.integers(1, n_rows // 2, n_rows))
+    owner = rng.integers(1, n_customers + 1, order.max() + 1)
+    when = pd.Timestamp("2025-04-01") + pd.to_timedelta(rng.integers(0, 90 * 86_400, order.max() + 1), unit="s")
+    return pd.DataFrame({"order_id": order, "customer_id": owner[order],
+                         "order_date": pd.Series(when[order]).astype("datetime64[us]").to_numpy(),
+                         "amount": rng.integers(100, 9_000, n_rows) / 100.0})
+
+
+def test_tz_aware_dates_are_cut_in_the_datas_own_calendar():
+    zone = "America/New_York"
+    df = tx([(1, 10, "2025-06-29 23:30", 5.0), (2, 20, "2025-06-28 00:15", 3.0)])
+    df["order_date"] = df["order_date"].dt.tz_localize(zone)
+    m = rfm.rfm_metrics(df, pd.Timestamp("2025-06-30", tz=zone))
+    assert m["recency_days"].tolist() == [1, 2]  # 23:30 in New York is 03:30 the next UTC day: still 1 day ago
+    # the same instants stored in UTC, as_of given in New York: the data's calendar is now UTC
+    utc = df.assign(order_date=df["order_date"].dt.tz_convert("UTC"))
+    with pytest.raises(ValueError, match="midnight.*zone"):
+        rfm.rfm_metrics(utc, pd.Timestamp("2025-06-30", tz=zone))
+    assert rfm.rfm_metrics(utc, pd.Timestamp("2025-07-01", tz="UTC"))["recency_days"].tolist() == [1, 3]
+    # an independent oracle on random data: local calendar days by hand
+    feed = _random_feed(7)
+    aware = feed.assign(order_date=feed["order_date"].dt.tz_localize("UTC").dt.tz_convert(zone))
+    as_of = pd.Timestamp("2025-07-01", tz=zone)
+    got = rfm.rfm_metrics(aware, as_of)["recency_days"].astype("int64")
+    local_day = aware["order_date"].dt.tz_localize(None).dt.normalize()
+    want = (pd.Timestamp("2025-07-01") - local_day.groupby(aware["customer_id"]).max()).dt.days
+    pd.testing.assert_series_equal(got, want.sort_index().astype("int64"), check_names=False)
+
+
+def test_mixing_naive_and_aware_dates_is_a_clear_error():
+    df = tx([(1, 10, "2025-06-29 23:30", 5.0)])
+    aware = df.assign(order_date=df["order_date"].dt.tz_localize("Europe/Berlin"))
+    with pytest.raises(DataQualityError, match=r"time-zone aware \(Europe/Berlin\).*as_of.*naive.*tz='Europe/Berlin'"):
+        rfm.rfm_metrics(aware, "2025-06-30")
+    with pytest.raises(DataQualityError, match="as_of=.*aware but column 'order_date' is naive"):
+        rfm.rfm_metrics(df, pd.Timestamp("2025-06-30", tz="UTC"))
+    with pytest.raises(DataQualityError, match="on or after as_of"):
+        rfm.rfm_metrics(aware, pd.Timestamp("2025-06-29", tz="Europe/Berlin"))
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_non_finite_amounts_are_refused_like_nulls(bad):
+    feed = _random_feed(8)
+    feed.loc[17, "amount"] = bad
+    with pytest.raises(DataQualityError, match=r"'amount' has 1 non-finite value\(s\).*first at row 17"):
+        rfm.rfm_metrics(feed, "2025-07-01")
+    with pytest.raises(DataQualityError, match="non-finite"):
+        rfm.rfm_segments(feed, "2025-07-01")
+    rfm.rfm_segments(feed.drop(index=17), "2025-07-01")  # quarantined, the rest scores
+
+
+def test_too_few_customers_or_full_ties_are_said_in_the_result():
+    one = tx([(1, 10, "2025-06-29 12:00", 50.0)])
+    res = rfm.rfm_segments(one, "2025-06-30")
+    assert res.scored[["r", "f", "m"]].iloc[0].tolist() == [1, 1, 1]  # the arithmetic: NTILE over one row
+    assert len(res.notes) == 1 and "only 1 customer(s)" in res.notes[0]
+    rng = np.random.default_rng(9)
+    for n in (2, 3, 4):
+        feed = tx([(i, i, f"2025-06-{int(rng.integers(1, 29)):02d} 10:00", float(rng.integers(1, 99)))
+                   for i in range(1, n + 1)])
+        r = rfm.rfm_segments(feed, "2025-06-30")
+        assert any("fewer than 5" in note for note in r.notes)
+        assert r.scored[["r", "f", "m"]].to_numpy().max() <= n
+    # every customer identical: frequency 1 and $20 each, bought the same day
+    same = tx([(i, i, "2025-06-20 10:00", 20.0) for i in range(1, 31)])
+    r = rfm.rfm_segments(same, "2025-06-30")
+    assert (r.scored[["r", "f", "m"]] == 1).all().all()
+    assert len(r.notes) == 3 and all("carries no information" in note for note in r.notes)
+    assert rfm.rfm_segments(_random_feed(10), "2025-07-01").notes == ()
+
+
+def test_mean_order_rounds_money_to_cents_before_ranking():
+    df = tx([(1, 10, "2025-06-01 10:00", 0.10), (2, 10, "2025-06-02 10:00", 0.10), (3, 10, "2025-06-03 10:00", 0.10),
+             (4, 20, "2025-06-04 10:00", 0.10)] + [(5 + i, 30 + i, "2025-06-05 10:00", 5.0 + i) for i in range(8)])
+    m = rfm.rfm_metrics(df, "2025-06-30", monetary="mean_order")
+    assert 0.30 / 3 != 0.10 and m.loc[10, "monetary"] == m.loc[20, "monetary"] == 0.10
+    s = rfm.score_rfm(m)
+    assert s.loc[10, "m"] == s.loc[20, "m"]
+    # random data: monetary is cents, and equals round(revenue / frequency, 2) computed independently
+    feed = _random_feed(11)
+    m = rfm.rfm_metrics(feed, "2025-07-01", monetary="mean_order")
+    g = feed.groupby("customer_id")
+    want = (g["amount"].sum().round(2) / g["order_id"].nunique()).round(2)
+    np.testing.assert_array_equal(m["monetary"].to_numpy(), want.sort_index().to_numpy())

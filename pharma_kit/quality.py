@@ -366,6 +366,62 @@ TRANSACTION_RULES: dict[str, Any] = {
 }
 
 
+def _fails_when(rule: Rule, column: Column | None) -> str:
+    p = dict(rule.params)
+    c = rule.check
+    if c == "not_null":
+        return "missing (empty field)"
+    if c == "dtype":
+        return {"int64": "not an integer (ASCII digits only)",
+                "float64": "not a number",
+                "money": "not a plain decimal (`12.50`) or a `$1,234.50` dollar amount",
+                "datetime": f"not a `{(column.format if column else None) or '%Y-%m-%d %H:%M:%S'}` timestamp (ISO 8601 "
+                            "with a time also accepted; a UTC offset or a date alone is not)",
+                "str": "never"}[column.dtype if column else "str"]
+    if c == "range":
+        lo_op, hi_op = ("≤", "≥") if p.get("exclusive") else ("<", ">")
+        date = column is not None and column.dtype == "datetime"
+        parts = []
+        if p.get("min") is not None:
+            parts.append(f"before {p['min']}" if date and not p.get("exclusive") else f"{lo_op} {p['min']:,}"
+                         if isinstance(p["min"], (int, float)) else f"{lo_op} {p['min']}")
+        if p.get("max") is not None:
+            parts.append(f"{hi_op} {p['max']:,}" if isinstance(p["max"], (int, float)) else f"{hi_op} {p['max']}")
+        return " or ".join(parts)
+    if c == "allowed":
+        return f"not one of {list(p['values'])}"
+    if c == "regex":
+        return f"text not like `{p['pattern']}`"
+    if c == "referential":
+        return f"not in `{p['lookup']}.{p.get('key', rule.column)}` (skipped: no lookup given)"
+    if c == "no_future":
+        return "on or after `as_of`"
+    if c == "unique":
+        cols = "whole line" if p.get("columns") == "all" else "(" + ", ".join(p["columns"]) + ")"
+        order = f", earlier by {p['order_by']}" if p.get("order_by") else ""
+        extra = ", not counting exact copies" if p.get("ignore_exact") else ""
+        if p.get("ignore_rules"):
+            extra += ", not counting rows " + " or ".join(p["ignore_rules"]) + " explains"
+        return f"repeats an earlier line's {cols}{order}{extra}"
+    if c == "custom" and p.get("predicate") == "near_duplicate":
+        return (f"same ({', '.join(p['keys'])}) as another line whose {p['time']} is earlier by at most "
+                f"{p['within']} (ties decided together)")
+    if c == "freshness":
+        return f"newest {rule.column} older than `as_of` - {p.get('max_age', '1D')}"
+    return rule.description or c
+
+
+def describe_rules(rules: RuleSet | Mapping[str, Any] | None = None) -> str:
+    """The rule set as a Markdown table (rule, column, severity, fails when): the text the data dictionary quotes."""
+    rs = _ruleset(rules)
+    rows = ["| rule (reason code) | column | severity | fails when |", "|---|---|---|---|"]
+    for r in rs.rules:
+        col = next((c for c in rs.columns if c.name == r.column), None)
+        rows.append(f"| `{r.name}` | {('`' + r.column + '`') if r.column else '(table)'} | {r.severity} | "
+                    f"{_fails_when(r, col)} |")
+    return "\n".join(rows)
+
+
 # --------------------------------------------------------------------------- duplicates, fast and exact
 def duplicated_rows(df: pd.DataFrame, subset: list[str] | None = None, keep: str | bool = "first") -> pd.Series:
     """Same answer as ``df.duplicated(subset, keep=keep)``, several times faster when duplicates are rare.
@@ -1019,7 +1075,7 @@ def pandera_failing_counts(typed: pd.DataFrame, schema: Any, names: Mapping[tupl
 
 
 __all__ = [
-    "CHECKS", "DTYPES", "duplicated_rows", "TRANSACTION_RULES", "PREDICATES", "CleanResult", "Column", "Context", "DataQualityError",
+    "CHECKS", "DTYPES", "describe_rules", "duplicated_rows", "TRANSACTION_RULES", "PREDICATES", "CleanResult", "Column", "Context", "DataQualityError",
     "MaxLossExceeded", "Report", "Rule", "RuleResult", "RuleSet", "Validator", "clean", "clean_csv", "evaluate",
     "is_future", "load_rules", "near_duplicate", "out_of_range", "parse_column", "parse_money", "parse_datetime", "parse_float", "parse_frame", "parse_int",
     "pandera_failing_counts", "pandera_schema", "split_rows", "validate",

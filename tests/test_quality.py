@@ -332,3 +332,102 @@ def test_pandera_finds_the_same_failures(ds50k):
     ours = validate(typed, as_of=AS_OF, lookups=lookups).failing_counts()
     assert theirs.to_dict() == ours[theirs.index].to_dict()
     assert theirs["near_duplicate"] == 150 and theirs["exact_duplicate"] == 250
+
+
+# --------------------------------------------------------------------------- issue 15: one truth, new rules
+def test_dictionary_yaml_and_code_agree():
+    """The data dictionary quotes the rules as rendered from the code; the YAML equals the code; behaviour matches."""
+    from pharma_kit.quality import describe_rules
+
+    readme = (ROOT / "datasets" / "README.md").read_text(encoding="utf-8")
+    yaml_rules = load_rules(ROOT / "datasets" / "rules" / "transactions.yaml")
+    assert yaml_rules == RuleSet.from_dict(TRANSACTION_RULES)
+    assert describe_rules(yaml_rules) in readme, "datasets/README.md is out of date: paste describe_rules()"
+    assert "| `amount` | float64 > 0," in readme and "`order_date` on or after `AS_OF`" in readme
+    # ... and the code does what the dictionary says, at the boundaries
+    row = {"transaction_id": "1", "order_id": "2", "customer_id": "3", "store_id": "4", "product_id": "5",
+           "order_date": "2025-01-01 10:00:00", "quantity": "1", "amount": "9.99"}
+    cases = {"0.00": ("amount", "negative_amount"), "0.01": ("amount", None),
+             "2025-06-30 00:00:00": ("order_date", "future_date"), "2025-06-29 23:59:59": ("order_date", None),
+             "1900-01-01 00:00:00": ("order_date", "date_too_old"), "2000-01-01 00:00:00": ("order_date", None),
+             "0": ("store_id", "store_id_out_of_range")}
+    raw = pd.DataFrame([{**row, col: value, "transaction_id": str(i + 1), "order_id": str(i + 10)}
+                        for i, (value, (col, _)) in enumerate(cases.items())], dtype="str")
+    res = clean(raw, as_of=AS_OF)
+    got = [None if pd.isna(g) else g for g in res.quarantine["reason"].reindex(raw.index)]
+    assert got == [reason for _, reason in cases.values()]
+
+
+def test_parse_datetime_falls_back_row_by_row():
+    from pharma_kit.quality import parse_datetime
+
+    s = pd.Series(["2024-06-01T10:15:00", "2024-06-01 10:15:00+02:00", "2024-06-01 10:15:00", "2024-06-01",
+                   "2024-02-30 10:00:00", "2024-06-01T10:15:00.5", "31/12/2024", None], dtype="str")
+    v, bad = parse_datetime(s)
+    assert v.tolist()[:3] == [pd.Timestamp("2024-06-01 10:15:00"), pd.NaT, pd.Timestamp("2024-06-01 10:15:00")]
+    assert v.iloc[5] == pd.Timestamp("2024-06-01 10:15:00.5")
+    assert bad.tolist() == [False, True, False, True, True, False, True, False]  # offset, date-only: rejected
+    local, _ = parse_datetime(s, offset="local")
+    utc, _ = parse_datetime(s, offset="utc")
+    assert local.iloc[1] == pd.Timestamp("2024-06-01 10:15:00") and utc.iloc[1] == pd.Timestamp("2024-06-01 08:15:00")
+    midnight, bad = parse_datetime(s, date_only="midnight")
+    assert midnight.iloc[3] == pd.Timestamp("2024-06-01") and not bad.iloc[3]
+    # 96 valid ISO rows are not spoiled by one value with an offset
+    many = pd.Series([f"2024-06-01T10:{m:02d}:00" for m in range(48)] * 2 + ["2024-06-01 10:15:00+02:00"], dtype="str")
+    assert int(parse_datetime(many)[1].sum()) == 1
+
+
+def test_integers_are_ascii_digits():
+    v, bad = parse_int(pd.Series(["１０２１４８", "10000९", "٣", "12", " 7 ", "-3", "+4", "2.0", "NaN", None], dtype="str"))
+    assert bad.tolist() == [True, True, True, False, False, False, False, True, True, False]
+    assert v.iloc[3:7].tolist() == [12, 7, -3, 4]
+
+
+def test_money_spellings_repaired_or_refused():
+    v, bad = parse_float(pd.Series(["12.50 USD", "$1,234.50", " 12.5 ", "1.2e3", "NaN", "１２.５", "-$6.99", "12"],
+                                   dtype="str"), money=True)
+    assert bad.tolist() == [True, False, False, True, True, True, False, False]
+    assert v[~bad].tolist() == [1234.5, 12.5, -6.99, 12.0]
+
+
+T0 = pd.Timestamp("2025-01-01 10:00:00")
+
+
+@pytest.mark.parametrize("offsets,expected", [
+    (["0s", "0s", "19s", "19s"], [False, False, True, True]),                 # ties get one verdict (issue 14)
+    (["19s", "0s", "19s", "0s"], [True, False, True, False]),                 # ... whatever the row order
+    (["0s", "4min", "8min", "12min"], [False, True, True, True]),             # a chain: each link within 5 min
+    (["0s", "4min", "10min", "14min"], [False, True, False, True]),           # a broken chain starts again
+    (["0s", "5min", "5min", "10min1s"], [False, True, True, False]),          # the boundary is inclusive
+    (["0s", "0s", "0s", "0s"], [False, False, False, False]),                 # same time: lines of one order
+])
+def test_near_duplicate_chains_and_ties(offsets, expected):
+    df = pd.DataFrame({"k": [1, 1, 1, 1], "t": [T0 + pd.Timedelta(o) for o in offsets]},
+                      index=[40, 10, 30, 20]).astype({"t": "datetime64[us]"})
+    assert near_duplicate(df, keys=["k"], time="t", within="5min").tolist() == expected
+    shuffled = df.iloc[[2, 0, 3, 1]]
+    assert near_duplicate(shuffled, keys=["k"], time="t", within="5min").tolist() == [expected[i] for i in [2, 0, 3, 1]]
+
+
+def test_business_key_catches_resends_the_near_duplicate_rule_cannot():
+    base = {"order_id": "7", "customer_id": "3", "store_id": "4", "product_id": "5", "quantity": "1", "amount": "9.99"}
+    rows = [
+        {**base, "transaction_id": "1", "order_date": "2025-01-01 10:00:00"},
+        {**base, "transaction_id": "2", "order_date": "2025-01-01 10:00:00"},   # re-sent the same second
+        {**base, "transaction_id": "3", "order_date": "2025-01-01 10:00:30"},   # re-sent 30 s later
+        {**base, "transaction_id": "4", "order_date": "2025-01-01 10:10:00"},   # re-sent 10 min later
+        {**base, "transaction_id": "5", "order_date": "2025-01-01 10:00:00", "product_id": "6"},  # another line
+        {**base, "transaction_id": "1", "order_date": "2025-01-01 10:00:00"},   # an exact copy of the first
+    ]
+    raw = pd.DataFrame(rows, dtype="str")
+    res = clean(raw, as_of=AS_OF)
+    assert res.quarantine["reason"].to_dict() == {1: "duplicate_business_key", 2: "near_duplicate",
+                                                  3: "duplicate_business_key", 5: "exact_duplicate"}
+    # the copy that comes first in the FILE but later in TIME is the re-send, not the original
+    late_first = raw.iloc[[3, 0]].reset_index(drop=True)
+    assert clean(late_first, as_of=AS_OF).quarantine["reason"].to_dict() == {0: "duplicate_business_key"}
+
+
+def test_html_report_does_not_typeset_dollars(cleaned):
+    html = cleaned.report._repr_html_()
+    assert "$" not in html and "&#36;" in html and "<code>" in html

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pharma_kit.chunked import AggSpec, _check_path, _csv_header
+from pharma_kit.chunked.blocks import _check_path, _csv_header
+from pharma_kit.chunked.partial import AggSpec
 
 
 def _finish_pandas(agg: pd.DataFrame, nunique: dict[str, pd.Series], spec: AggSpec) -> pd.DataFrame:

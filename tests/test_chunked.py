@@ -7,6 +7,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from pharma_kit import chunked as ch, engines
+from pharma_kit.chunked import blocks as ch_blocks, files as ch_files
 from pharma_kit import formats as fm
 from pharma_kit.data import clean_transactions, generate, write_csv
 from pharma_kit.errors import InputFileError
@@ -268,8 +269,8 @@ def test_every_defective_row_is_rejected_and_only_those(tmp_path, block_size):
 def test_tolerant_pass_equals_typed_pass_on_clean_data(clean_csv):
     path, _ = clean_csv
     spec = ch.AggSpec()
-    typed, r1 = ch._aggregate_csv(path, spec, 1 << 16, False, "quarantine", tolerant=False)
-    careful, r2 = ch._aggregate_csv(path, spec, 1 << 16, False, "quarantine", tolerant=True)
+    typed, r1 = ch_files._aggregate_csv(path, spec, 1 << 16, False, "quarantine", tolerant=False)
+    careful, r2 = ch_files._aggregate_csv(path, spec, 1 << 16, False, "quarantine", tolerant=True)
     assert engines.same_result(typed.to_frame(), careful.to_frame(), rtol=0) is None
     assert r1.rows_read == r2.rows_read
 
@@ -292,11 +293,11 @@ def test_ring_blocks_are_the_line_blocks(tmp_path, tail):
     path.write_text(HEADER + "".join(lines).rstrip("\n") + tail)
     body = path.stat().st_size - len(HEADER)
     for block_size in (1, 7, 64, 100, body // 2, body, body + 1, 1 << 20):
-        serial = [(first, bytes(data), done) for first, data, done in ch._line_blocks(path, block_size)]
-        ring = [(bytes(data), done) for _, data, done in ch._ring_blocks(path, block_size, n_buffers=2)]
+        serial = [(first, bytes(data), done) for first, data, done in ch_blocks._line_blocks(path, block_size)]
+        ring = [(bytes(data), done) for _, data, done in ch_blocks._ring_blocks(path, block_size, n_buffers=2)]
         assert ring == [(data, done) for _, data, done in serial], block_size
         starts = [first for first, _, _ in serial]
-        counted = [2 + sum(ch._count_newlines(memoryview(d)) for d, _ in ring[:k]) for k in range(len(ring))]
+        counted = [2 + sum(ch_blocks._count_newlines(memoryview(d)) for d, _ in ring[:k]) for k in range(len(ring))]
         assert counted == starts, block_size
         assert serial[-1][2] == path.stat().st_size
 
@@ -306,24 +307,24 @@ def test_ring_blocks_are_the_line_blocks(tmp_path, tail):
 def test_parallel_pass_equals_serial_careful_pass(clean_csv, monkeypatch, threads, distinct):
     """Parsing blocks on a pool and collapsing runs there gives bit-identical results to the one-thread pass."""
     path, _ = clean_csv
-    monkeypatch.setattr(ch, "CSV_PARSE_THREADS", threads)
+    monkeypatch.setattr(ch_files, "CSV_PARSE_THREADS", threads)
     spec = ch.AggSpec(distinct=distinct)
-    fast, r1 = ch._aggregate_csv(path, spec, 1 << 13, False, "quarantine", tolerant=False)
-    careful, r2 = ch._aggregate_csv(path, spec, 1 << 13, False, "quarantine", tolerant=True)
+    fast, r1 = ch_files._aggregate_csv(path, spec, 1 << 13, False, "quarantine", tolerant=False)
+    careful, r2 = ch_files._aggregate_csv(path, spec, 1 << 13, False, "quarantine", tolerant=True)
     assert engines.same_result(fast.to_frame(), careful.to_frame(), rtol=0) is None
     assert (r1.rows_read, r1.blocks, r1.mode) == (r2.rows_read, r2.blocks, "typed") and r1.blocks > 100
 
 
 def test_parallel_pass_when_distinct_values_turn_wide_midway(tmp_path, monkeypatch):
     """Blocks already collapsed on the pool still fold exactly after the distinct set switched to its wide form."""
-    monkeypatch.setattr(ch, "CSV_PARSE_THREADS", 2)
+    monkeypatch.setattr(ch_files, "CSV_PARSE_THREADS", 2)
     lines = _body_lines(3_000)
     lines[1_000] = _line(1_001, customer=103, order=2**40)  # out of the packed range, in an early block
     path = tmp_path / "wide_midway.csv"
     path.write_text(HEADER + "".join(lines))
     spec = ch.AggSpec()
-    fast, _ = ch._aggregate_csv(path, spec, 1 << 12, False, "quarantine", tolerant=False)
-    careful, _ = ch._aggregate_csv(path, spec, 1 << 12, False, "quarantine", tolerant=True)
+    fast, _ = ch_files._aggregate_csv(path, spec, 1 << 12, False, "quarantine", tolerant=False)
+    careful, _ = ch_files._aggregate_csv(path, spec, 1 << 12, False, "quarantine", tolerant=True)
     got = fast.to_frame()
     assert engines.same_result(got, careful.to_frame(), rtol=0) is None
     assert got["order_id_nunique"].sum() == 1_001 + 1  # orders i // 3 for i in 1..3000, plus the wide one
@@ -332,7 +333,7 @@ def test_parallel_pass_when_distinct_values_turn_wide_midway(tmp_path, monkeypat
 @pytest.mark.parametrize("threads", [1, 2])
 def test_parallel_pass_missing_values_keep_exact_line_numbers(tmp_path, monkeypatch, threads):
     """A missing value stays in the fast typed pass, and its line number counts every earlier block's lines."""
-    monkeypatch.setattr(ch, "CSV_PARSE_THREADS", threads)
+    monkeypatch.setattr(ch_files, "CSV_PARSE_THREADS", threads)
     lines = _body_lines(2_000)
     holes = [5, 777, 778, 1_500, 2_000]  # 1-based row numbers; the line is one more (the header is line 1)
     for i in holes:

@@ -9,14 +9,16 @@ import pytest
 from pharma_kit.course.execute import count_checks, execute
 from pharma_kit.course.learner import SolutionMarkerError, build_learner_copies, stub_source
 
+from pharma_kit.course.learner import lesson_notebooks as _lessons  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted(_lessons(ROOT / "solutions"))
 
 
 def test_notebooks_folder_is_exactly_the_generated_copies():
     texts = build_learner_copies(ROOT / "solutions", ROOT / "notebooks", write=False)
     assert texts, "no solution notebooks"
-    on_disk = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    on_disk = {p.name for p in _lessons(ROOT / "notebooks")}
     assert on_disk == set(texts), "notebooks/ and solutions/ hold different lessons: run `make exercises`"
     for name, text in texts.items():
         assert (ROOT / "notebooks" / name).read_text(encoding="utf-8") == text, f"{name} is stale: run `make exercises`"

@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--no-html", action="store_true")
     s = sub.add_parser("store", help="execute solution notebooks in place, keeping only deterministic content")
     s.add_argument("paths", nargs="+")
+    w = sub.add_parser("site", help="render the course website from the stored solved notebooks (no execution)")
+    w.add_argument("--out", default=str(ROOT / "build" / "html"))
     e = sub.add_parser("exercises", help="regenerate notebooks/ from solutions/ (refuses to overwrite your edits)")
     e.add_argument("--force", action="store_true", help="replace learner notebooks even if you edited them")
     v = sub.add_parser("nbval", help="check stored outputs of the given notebooks with nbval")
@@ -26,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
         from pharma_kit.course.runner import run_course
 
         return run_course(args.source, args.build, html_out=not args.no_html)
+    if args.cmd == "site":
+        from pharma_kit.course.site import build_site
+
+        print(f"Course home page: {build_site(ROOT / 'solutions', args.out)}")
+        return 0
     if args.cmd == "store":
         from pharma_kit.course.execute import store
 

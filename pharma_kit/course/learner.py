@@ -18,6 +18,14 @@ _BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\s*$")
 _END_RE = re.compile(r"^[ \t]*# END SOLUTION\s*$")
 
 
+_LESSON_NAME = re.compile(r"^\d\d_[^.]+\.ipynb$")
+
+
+def lesson_notebooks(folder: Path) -> list[Path]:
+    """``NN_name.ipynb`` files of a folder, in order (not the ``.executing.ipynb`` temporaries of a store)."""
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb") if _LESSON_NAME.match(p.name))
+
+
 #: what ``Question.solution()`` prints for notebook exercises, generated from solutions/ by ``make exercises``
 SOLUTIONS_JSON = Path(__file__).resolve().parents[1] / "exercises" / "solutions.json"
 
@@ -128,7 +136,7 @@ def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True, f
     """
     solutions, notebooks = Path(solutions), Path(notebooks)
     texts: dict[str, str] = {}
-    for path in sorted(solutions.glob("[0-9][0-9]_*.ipynb")):
+    for path in lesson_notebooks(solutions):
         nb = nbformat.read(path, as_version=4)
         texts[path.name] = render(learner_notebook(nb, path.name))
     if write and not force:
@@ -147,7 +155,7 @@ def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True, f
             target = notebooks / name
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 target.write_text(text, encoding="utf-8")
-        for stray in notebooks.glob("[0-9][0-9]_*.ipynb"):
+        for stray in lesson_notebooks(notebooks):
             if stray.name not in texts:
                 stray.unlink()
         manifest = notebooks / MANIFEST
@@ -210,7 +218,7 @@ def extract_solutions(solutions: Path) -> dict[str, dict[str, str]]:
     import importlib
 
     out: dict[str, dict[str, str]] = {}
-    for path in sorted(Path(solutions).glob("[0-9][0-9]_*.ipynb")):
+    for path in lesson_notebooks(solutions):
         nb = nbformat.read(path, as_version=4)
         code_cells = [c.source for c in nb.cells if c.cell_type == "code"]
         m = next((m for src in code_cells for m in [_EX_IMPORT_RE.search(src)] if m), None)

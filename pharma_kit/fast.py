@@ -20,28 +20,17 @@ import numba
 import numpy as np
 import pandas as pd
 
+from pharma_kit import fast_keys
 from pharma_kit.errors import DataQualityError
 
 #: Output columns of :func:`customer_metrics`, in order.
 METRIC_COLUMNS = ["total", "order_count", "mean_amount", "last_order", "distinct_products"]
 REQUIRED_COLUMNS = ["customer_id", "order_id", "product_id", "order_date", "amount"]
-_NAT = np.iinfo(np.int64).min  # NaT's int64 view
-#: Direct addressing (value - min) is used when the id range is at most this many times the row count
-#: (per-slot state is ~50 bytes, so this bounds the memory at ~100 bytes per row); sparser ids are factorised.
+#: ``dense_codes`` uses a direct-address table when the id range is at most this many times the row count.
 _MAX_SPAN_FACTOR = 2
 
 
-def _readonly(values, dtype) -> np.ndarray:
-    """A C-contiguous, read-only view (copy only if the dtype or layout differs).
-
-    pandas 3 hands out read-only arrays, NumPy writable ones; Numba compiles one machine-code version per
-    (dtype, layout, writeable) combination. Making every kernel input read-only keeps ONE signature per
-    kernel, so a notebook pays the compile (or cache load) once.
-    """
-    arr = np.ascontiguousarray(values, dtype=dtype)
-    view = arr.view()
-    view.flags.writeable = False
-    return view
+_readonly = fast_keys.readonly
 
 
 # --------------------------------------------------------------------------------------------------
@@ -103,215 +92,10 @@ def group_sum(keys, values) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------------
-# customer metrics
+# customer metrics (the kernel and the key shapes live in pharma_kit.fast_keys)
 # --------------------------------------------------------------------------------------------------
-#: log2(customers per partition): 16384 customers' running state (sums, counts, dates) fits in L2 cache.
-_PART_BITS = 14
-#: Row chunks for the parallel partition pass (fixed, so the work split does not depend on the machine).
-_ROW_CHUNKS = 8
-
-
-@numba.njit(cache=True, parallel=True)
-def _metrics_kernel(cust, cust_lo, n_slots, amount, dates, orders, order_lo, n_orders, products, product_lo,
-                    n_products, work, result):
-    """Partitioned aggregation: O(N + K) work, laid out so the random accesses hit cache, not RAM.
-
-    Ids enter as ``id - lo``: the slot of a compact id range (or a dense code, with ``lo = 0``).
-    1. Mark the first line of each order and detect an order id shared by two customers (in parallel
-       when rows are sorted by order id, else one sequential pass with an owner per order).
-    2. Rows are partitioned (a stable counting sort, row chunks in parallel) by ``slot >> _PART_BITS``:
-       each partition holds at most 2**_PART_BITS customers, whose state then fits in cache.
-    3. Partitions in parallel: sums (Kahan, like pandas, in row order), non-NaN counts, last date, distinct
-       orders (first lines); a local counting sort by customer, then a marker array counts distinct products.
-    Row order within a customer never depends on the thread count, so results are identical on any machine.
-    ``work`` holds the big scratch arrays and ``result`` the zeroed outputs (total, [rows, non-NaN amounts,
-    last date, distinct orders], distinct products per slot). The caller allocates them with NumPy, which
-    asks the OS for huge pages: allocating hundreds of MB inside the kernel costs a page fault per 4 KiB.
-    """
-    first_line, p_slot, p_amount, p_date, p_product, p_first, g_product, seen_product = work
-    total, istate, distinct_products = result
-    n = cust.shape[0]
-    n_threads = seen_product.shape[0]  # one marker row per thread
-    part_size = 1 << _PART_BITS
-    # 1. first line of each order. Fast path: rows sorted by order_id (feeds usually are), so an order's
-    # lines are adjacent; otherwise remember each order's first customer (a sequential pass).
-    unsorted = 0
-    for i in numba.prange(1, n):
-        if orders[i] < orders[i - 1]:
-            unsorted += 1
-    if unsorted == 0:
-        shared = 0
-        for i in numba.prange(n):
-            new_order = i == 0 or orders[i] != orders[i - 1]
-            first_line[i] = new_order
-            if not new_order and cust[i] != cust[i - 1]:
-                shared += 1
-        shared_orders = shared > 0
-    else:
-        owner = np.full(n_orders, -1, np.int64)
-        shared_orders = False
-        for i in range(n):
-            o = orders[i] - order_lo
-            g = cust[i] - cust_lo
-            w = owner[o]
-            first_line[i] = w < 0
-            if w < 0:
-                owner[o] = g
-            elif w != g:
-                shared_orders = True
-    # 2. partition rows by slot >> _PART_BITS: histogram per row chunk, offsets, scatter per row chunk
-    n_parts = ((n_slots - 1) >> _PART_BITS) + 1 if n_slots > 0 else 0
-    n_chunks = _ROW_CHUNKS
-    hist = np.zeros((n_chunks, n_parts + 1), np.int64)
-    for c in numba.prange(n_chunks):
-        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
-            hist[c, (cust[i] - cust_lo) >> _PART_BITS] += 1
-    part_start = np.zeros(n_parts + 1, np.int64)
-    running = 0
-    for b in range(n_parts):
-        part_start[b] = running
-        for c in range(n_chunks):
-            count = hist[c, b]
-            hist[c, b] = running  # now: where chunk c writes its first row of partition b
-            running += count
-    part_start[n_parts] = running
-    p_order = np.empty(n if shared_orders else 0, np.int32)
-    for c in numba.prange(n_chunks):
-        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
-            g = cust[i] - cust_lo
-            j = hist[c, g >> _PART_BITS]
-            hist[c, g >> _PART_BITS] = j + 1
-            p_slot[j] = g & (part_size - 1)
-            p_amount[j] = amount[i]
-            p_date[j] = dates[i]
-            p_product[j] = products[i] - product_lo
-            p_first[j] = first_line[i]
-            if shared_orders:
-                p_order[j] = orders[i] - order_lo
-    # 3. partitions in parallel; per-thread scratch (allocated once) holds the local state
-    seen_product[:, :] = -1
-    seen_order = np.full((n_threads if shared_orders else 0, n_orders), -1, np.int64)
-    g_order = np.empty(n if shared_orders else 0, np.int32)
-    rows_t = np.zeros((n_threads, part_size), np.int64)
-    nobs_t = np.zeros((n_threads, part_size), np.int64)
-    last_t = np.zeros((n_threads, part_size), np.int64)
-    first_t = np.zeros((n_threads, part_size), np.int64)
-    sum_t = np.zeros((n_threads, part_size))
-    comp_t = np.zeros((n_threads, part_size))
-    start_t = np.zeros((n_threads, part_size + 1), np.int64)
-    pos_t = np.zeros((n_threads, part_size), np.int64)
-    for b in numba.prange(n_parts):
-        lo, hi = part_start[b], part_start[b + 1]
-        if lo == hi:
-            continue
-        tid = numba.get_thread_id()
-        rows = rows_t[tid]
-        nobs = nobs_t[tid]
-        last = last_t[tid]
-        first_lines = first_t[tid]
-        s_sum = sum_t[tid]
-        s_comp = comp_t[tid]
-        local_start = start_t[tid]
-        local_pos = pos_t[tid]
-        rows[:] = 0
-        nobs[:] = 0
-        last[:] = _NAT
-        first_lines[:] = 0
-        s_sum[:] = 0.0
-        s_comp[:] = 0.0
-        for j in range(lo, hi):
-            g = p_slot[j]
-            rows[g] += 1
-            a = p_amount[j]
-            if a == a:  # NaN amounts are skipped, as pandas does
-                nobs[g] += 1
-                y = a - s_comp[g]
-                t = s_sum[g] + y
-                c = (t - s_sum[g]) - y
-                s_comp[g] = 0.0 if c != c else c  # an infinite amount must not turn the sum into NaN
-                s_sum[g] = t
-            d = p_date[j]
-            if d != _NAT and d > last[g]:
-                last[g] = d
-            first_lines[g] += p_first[j]
-        # local counting sort by customer, then distinct products (and orders, if shared) per customer
-        local_start[0] = lo
-        for g in range(part_size):
-            local_start[g + 1] = local_start[g] + rows[g]
-            local_pos[g] = local_start[g]
-        for j in range(lo, hi):
-            g = p_slot[j]
-            g_product[local_pos[g]] = p_product[j]
-            if shared_orders:
-                g_order[local_pos[g]] = p_order[j]
-            local_pos[g] += 1
-        base = b << _PART_BITS
-        for g in range(min(part_size, n_slots - base)):
-            if rows[g] == 0:
-                continue
-            slot = base + g
-            n_distinct = 0
-            for k in range(local_start[g], local_start[g + 1]):
-                p = g_product[k]
-                if seen_product[tid, p] != slot:
-                    seen_product[tid, p] = slot
-                    n_distinct += 1
-            distinct_products[slot] = n_distinct
-            n_orders_g = first_lines[g]
-            if shared_orders:  # some order_id appears under two customers: count (customer, order) pairs
-                n_orders_g = 0
-                for k in range(local_start[g], local_start[g + 1]):
-                    o = g_order[k]
-                    if seen_order[tid, o] != slot:
-                        seen_order[tid, o] = slot
-                        n_orders_g += 1
-            total[slot] = s_sum[g]
-            istate[slot, 0] = rows[g]
-            istate[slot, 1] = nobs[g]
-            istate[slot, 2] = last[g]
-            istate[slot, 3] = n_orders_g
-
-
-@numba.njit(cache=True)
-def _min_max(values: np.ndarray) -> tuple[int, int]:
-    """Smallest and largest value in one pass (``values.min()`` and ``.max()`` would read the data twice)."""
-    lo = values[0]
-    hi = values[0]
-    for v in values:
-        if v < lo:
-            lo = v
-        elif v > hi:
-            hi = v
-    return lo, hi
-
-
-@numba.njit(cache=True)
-def _compact(total, istate, distinct_products, out_total, out_orders, out_mean, out_last, out_products, out_slot):
-    """Keep the slots that hold rows (in slot order = id order) and compute the mean: one sequential pass."""
-    k = 0
-    for slot in range(istate.shape[0]):
-        if istate[slot, 0] == 0:
-            continue
-        out_slot[k] = slot
-        out_total[k] = total[slot]
-        out_orders[k] = istate[slot, 3]
-        out_mean[k] = total[slot] / istate[slot, 1] if istate[slot, 1] > 0 else np.nan
-        out_last[k] = istate[slot, 2]
-        out_products[k] = distinct_products[slot]
-        k += 1
-
-
-def _slots(values: np.ndarray) -> tuple[np.ndarray, int, int, np.ndarray | None]:
-    """``(ids, lo, n_slots, uniques)``: a compact range is used as is (slot = id - lo, ``uniques`` None);
-    sparse ids are replaced by dense codes (slot = code, ``uniques`` maps codes back to ids)."""
-    if values.size == 0:
-        return values, 0, 0, None
-    lo, hi = (int(v) for v in _min_max(values))
-    span = hi - lo + 1  # Python ints: no overflow even for the full int64 range
-    if span <= _MAX_SPAN_FACTOR * values.size + 1024:
-        return values, lo, span, None
-    codes, uniques = pd.factorize(values, sort=True)
-    return _readonly(codes, np.int64), 0, len(uniques), np.asarray(uniques, dtype=np.int64)
+_PART_BITS = fast_keys._PART_BITS
+_min_max = fast_keys._min_max
 
 
 def _first_null_row(frame: pd.DataFrame, column: str) -> object:
@@ -319,15 +103,26 @@ def _first_null_row(frame: pd.DataFrame, column: str) -> object:
     return frame.index[np.flatnonzero(frame[column].isna().to_numpy())[0]]
 
 
-def _id_array(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """An id column as int64, or a DataQualityError naming the column and the first bad row."""
+def _check_ids(frame: pd.DataFrame, column: str, allow_strings: bool = False) -> None:
+    """Raise a DataQualityError naming the column (and the first null row) unless it holds usable ids."""
     s = frame[column]
-    if not isinstance(s.dtype, np.dtype) and s.isna().any():  # NumPy int columns cannot hold nulls
+    is_string = allow_strings and (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object
+                                   or s.dtype == object and len(s) > 0 and s.map(type).eq(str).all())
+    if not (isinstance(s.dtype, np.dtype) and s.dtype != object) and s.isna().any():
         raise DataQualityError(f"customer_metrics: column {column!r} has nulls (first at row "
                                f"{_first_null_row(frame, column)!r}); drop or repair them before aggregating")
-    if not pd.api.types.is_integer_dtype(s.dtype):
-        raise DataQualityError(f"customer_metrics: column {column!r} must hold integers, got dtype {s.dtype}")
-    return s.to_numpy(dtype=np.int64)
+    if not (pd.api.types.is_integer_dtype(s.dtype) or is_string):
+        kinds = "integers or strings" if allow_strings else "integers"
+        raise DataQualityError(f"customer_metrics: column {column!r} must hold {kinds}, got dtype {s.dtype}")
+
+
+def _id_array(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """An order/product id column as int64 (only equality matters: uint64 is reinterpreted, not rewritten)."""
+    _check_ids(frame, column)
+    s = frame[column]
+    if s.dtype == np.uint64:
+        return _readonly(s.to_numpy().view(np.int64), np.int64)
+    return _readonly(s.to_numpy(dtype=np.int64), np.int64)
 
 
 def _check_frame(df: pd.DataFrame) -> None:
@@ -336,11 +131,38 @@ def _check_frame(df: pd.DataFrame) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise DataQualityError(f"customer_metrics: missing column(s) {missing}; have {list(df.columns)}")
-    if not pd.api.types.is_datetime64_dtype(df["order_date"].dtype):
-        raise DataQualityError(f"customer_metrics: column 'order_date' must be datetime64 (parse it first), "
-                               f"got dtype {df['order_date'].dtype}")
+    dtype = df["order_date"].dtype
+    if not (pd.api.types.is_datetime64_dtype(dtype) or isinstance(dtype, pd.DatetimeTZDtype)):
+        raise DataQualityError(f"customer_metrics: column 'order_date' must be datetime64, naive or tz-aware "
+                               f"(parse it first), got dtype {dtype}")
     if not pd.api.types.is_numeric_dtype(df["amount"].dtype) or pd.api.types.is_bool_dtype(df["amount"].dtype):
         raise DataQualityError(f"customer_metrics: column 'amount' must be numeric, got dtype {df['amount'].dtype}")
+
+
+def _date_array(s: pd.Series) -> tuple[np.ndarray, object]:
+    """``order_date`` as int64 ticks (UTC instants for tz-aware data) and a function rebuilding the dates."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        ticks = s.array.asi8  # the UTC instants: max is the same moment whatever the zone
+        unit = np.dtype(f"datetime64[{dtype.unit}]")
+        return _readonly(ticks, np.int64), lambda last: pd.DatetimeIndex(last.view(unit)).tz_localize("UTC") \
+            .tz_convert(dtype.tz).array
+    return _readonly(s.to_numpy().view(np.int64), np.int64), lambda last: last.view(dtype)
+
+
+def customer_key_shape(customer_ids) -> str:
+    """Which path :func:`customer_metrics` takes for these ids: ``"direct"`` (a compact integer range: the
+    id is the array slot), ``"hashed"`` (sparse integers: radix partition + a small hash table per
+    partition), ``"parsed"`` (``prefix + digits`` strings, parsed to integers first, then direct or hashed)
+    or ``"factorized"`` (other strings: ``pd.factorize``)."""
+    s = pd.Series(customer_ids)
+    if pd.api.types.is_integer_dtype(s.dtype):
+        keys, _ = fast_keys.integer_keys(s)
+        return "direct" if len(keys) == 0 or fast_keys.plan(keys)[0] else "hashed"
+    keys, _, parsed = fast_keys.string_keys(s)
+    if not parsed:
+        return "factorized"
+    return "parsed, " + ("direct" if fast_keys.plan(keys)[0] else "hashed")
 
 
 def customer_metrics(df: pd.DataFrame) -> pd.DataFrame:
@@ -349,43 +171,33 @@ def customer_metrics(df: pd.DataFrame) -> pd.DataFrame:
     Matches :func:`customer_metrics_pandas` (the pandas named-agg reference): ``order_count`` is the number
     of DISTINCT ``order_id`` values (an order with three lines counts once); NaN amounts are skipped
     (``total`` of an all-NaN customer is 0.0, its ``mean_amount`` NaN); NaT dates are skipped. Customer ids
-    may be any int64 values (sparse, negative, huge). Null ids raise :class:`DataQualityError`.
+    may be any integers (sparse, negative, huge, uint64 above int64's maximum: the index keeps the column's
+    dtype) or strings; ``order_date`` may be naive or tz-aware (``last_order`` keeps the zone). The path is
+    chosen from the ids' shape (see :func:`customer_key_shape`). Null ids raise :class:`DataQualityError`.
     """
     _check_frame(df)
-    cust = _readonly(_id_array(df, "customer_id"), np.int64)
-    orders = _readonly(_id_array(df, "order_id"), np.int64)
-    products = _readonly(_id_array(df, "product_id"), np.int64)
+    _check_ids(df, "customer_id", allow_strings=True)
+    cust_col = df["customer_id"]
+    if pd.api.types.is_integer_dtype(cust_col.dtype):
+        cust, to_index = fast_keys.integer_keys(cust_col)
+    else:
+        cust, to_index, _ = fast_keys.string_keys(cust_col)
+    orders = _id_array(df, "order_id")
+    products = _id_array(df, "product_id")
     amount = _readonly(df["amount"].to_numpy(dtype=np.float64, na_value=np.nan), np.float64)
-    date_dtype = df["order_date"].dtype
-    dates = _readonly(df["order_date"].to_numpy().view(np.int64), np.int64)
-
-    cust, cust_lo, n_slots, cust_uniques = _slots(cust)
-    orders, order_lo, n_orders, _ = _slots(orders)
-    products, product_lo, n_products, _ = _slots(products)
-    n = len(cust)
-    work = (np.empty(n, np.bool_), np.empty(n, np.int16), np.empty(n),
-            np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n, np.bool_),
-            np.empty(n, np.int32),  # product slots, counting-sorted by customer within each partition
-            np.empty((numba.config.NUMBA_NUM_THREADS, n_products), np.int64))  # a marker row per thread
-    total, istate, distinct_products = result = (np.zeros(n_slots), np.zeros((n_slots, 4), np.int64),
-                                                 np.zeros(n_slots, np.int64))
-    _metrics_kernel(cust, cust_lo, n_slots, amount, dates, orders, order_lo, n_orders, products, product_lo,
-                    n_products, work, result)
-    k = int(np.count_nonzero(istate[:, 0]))  # customers = slots that hold at least one row
-    out = (np.empty(k), np.empty(k, np.int64), np.empty(k), np.empty(k, np.int64), np.empty(k, np.int64),
-           np.empty(k, np.int64))
-    _compact(total, istate, distinct_products, *out)
-    out_total, out_orders, out_mean, out_last, out_products, used = out
-    customers = used + cust_lo if cust_uniques is None else cust_uniques[used]
+    dates, to_dates = _date_array(df["order_date"])
+    keys, total, order_count, mean, last, n_products = fast_keys.group_metrics(cust, amount, dates, orders, products)
+    index = to_index(keys)
+    index.name = "customer_id"
     return pd.DataFrame(
         {
-            "total": out_total,
-            "order_count": out_orders,
-            "mean_amount": out_mean,
-            "last_order": out_last.view(date_dtype),
-            "distinct_products": out_products,
+            "total": total,
+            "order_count": order_count,
+            "mean_amount": mean,
+            "last_order": to_dates(last),
+            "distinct_products": n_products,
         },
-        index=pd.Index(customers, name="customer_id"),
+        index=index,
         copy=False,  # the arrays are ours and fresh: no need for pandas to copy them into blocks
     )
 

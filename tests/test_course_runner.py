@@ -31,3 +31,16 @@ def test_run_course_summary_html_and_exit_codes(tmp_path, capsys):
 
 def test_run_course_with_no_notebooks(tmp_path, capsys):
     assert run_course(tmp_path, tmp_path / "b") == 1
+
+
+def test_stored_outputs_drop_progress_bars_but_keep_real_stderr():
+    from pharma_kit.course.execute import strip_volatile
+
+    nb = new_notebook(cells=[new_code_cell("x")])
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="\rfeed.csv:   0%|          | 0.00/10.8M [00:00<?, ?B/s]"),
+        nbformat.v4.new_output("stream", name="stderr", text="a real warning\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="12%|## | done\n"),
+    ]
+    kept = strip_volatile(nb).cells[0].outputs
+    assert [o["text"] for o in kept] == ["a real warning\n", "12%|## | done\n"]

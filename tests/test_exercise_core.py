@@ -126,3 +126,13 @@ def test_failure_shows_a_small_input_and_marks_the_row():
     marked = [line for line in r.message.splitlines() if line.startswith("->")]
     assert len(marked) == 1 and marked[0].split()[1] == "6"
     assert "Series 'v', row 6" in r.message
+
+
+def test_in_a_notebook_the_verdict_shows_once_even_mid_cell(monkeypatch, capsys):
+    import pharma_kit.exercises.core as core
+
+    monkeypatch.setattr(core, "_in_notebook", lambda: True)
+    r = Q.check(_ref, seed=1)                      # not the last line of a cell: still shown
+    assert capsys.readouterr().out.startswith(MARK_CORRECT)
+    r._ipython_display_()                          # the cell's last line displays it again: nothing more
+    assert capsys.readouterr().out == "" and r.passed

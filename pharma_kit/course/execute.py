@@ -6,6 +6,7 @@ through :func:`execute`, so they all see the same environment variables and work
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -46,10 +47,24 @@ def prepare_env() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
+_PROGRESS_LINE = re.compile(r"^\s*[^\n]*\d+%\|[^\n]*\|[^\n]*$")
+
+
+def is_progress_bar(output: dict) -> bool:
+    """A text progress bar (tqdm) written to stderr: wall-clock output, stale the moment it is stored."""
+    if output.get("output_type") != "stream" or output.get("name") != "stderr":
+        return False
+    parts = [p for p in re.split(r"[\r\n]+", "".join(output.get("text", ""))) if p.strip()]
+    return bool(parts) and all(_PROGRESS_LINE.match(p) for p in parts)
+
+
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove wall-clock metadata (papermill/nbclient timings) so stored bytes depend only on outputs."""
+    """Remove wall-clock metadata (papermill/nbclient timings) and progress bars, so stored bytes depend only on
+    results. A learner running the notebook live still sees the bar."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("outputs"):
+            cell.outputs = [o for o in cell.outputs if not is_progress_bar(o)]
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
         if cell.metadata.get("tags") == []:

@@ -111,7 +111,9 @@ def _nav(lessons: list[Lesson], i: int) -> str:
 def render_lesson(path: Path, lessons: list[Lesson], i: int) -> str:
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(path, as_version=4)
+    from pharma_kit.course.execute import strip_volatile
+
+    nb = strip_volatile(nbformat.read(path, as_version=4))
     title = f"{lessons[i].number} · {lessons[i].title} — pharma-kit"
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _offline(body)

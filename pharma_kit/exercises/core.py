@@ -55,6 +55,26 @@ class CheckResult:
     def __repr__(self) -> str:
         return str(self)
 
+    _shown: bool = field(default=False, repr=False, compare=False)
+
+    def show(self) -> None:
+        """Print the verdict once (a later display of the same result prints nothing)."""
+        if not self._shown:
+            self._shown = True
+            print(self)
+
+    def _ipython_display_(self) -> None:  # the notebook's display hook: never show the same verdict twice
+        self.show()
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
 
 def _copy_case(case: dict[str, Any]) -> dict[str, Any]:
     """Deep copy so neither the reference nor the learner can mutate the other's input."""
@@ -199,6 +219,8 @@ class Question:
         from pharma_kit.exercises.progress import record
 
         record(self.name, result.status)
+        if _in_notebook():
+            result.show()             # shown even when check() is not the cell's last line; returned all the same
         return result
 
     def _check(self, answer: Callable, seed: int | None) -> CheckResult:

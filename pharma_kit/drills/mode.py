@@ -136,7 +136,7 @@ class DrillSession:
     def check(self, answer: Callable | None = None, seed: int | None = None) -> CheckResult:
         """Check the answer, print the time taken (this line varies run to run) and record progress."""
         result = self.drill.check(answer, seed=seed)
-        print(result)
+        result.show()                 # once: check() may already have shown it in a notebook
         if result.status == "not attempted":
             return result
         secs = self.elapsed()

@@ -149,7 +149,7 @@ class DrillSession:
     def check_sql(self, query: str | None = None, seed: int | None = None) -> CheckResult:
         """Check a SQL answer on DuckDB against the pandas reference."""
         result = self.drill.check_sql(query, seed=seed)
-        print(result)
+        result.show()
         record(self.drill.id, self.path, sql_solved=result.passed)
         return result
 

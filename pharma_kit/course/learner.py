@@ -71,7 +71,8 @@ def learner_notebook(nb: nbformat.NotebookNode, name: str = "<notebook>") -> nbf
             continue
         if cell.cell_type == "code":
             cell.source = stub_source(cell.source, f"{name}, cell {i}")
-            cell.outputs = []
+            if "prompt" not in tags:          # a prompt cell keeps its output: the task is visible before any run
+                cell.outputs = []
             cell.execution_count = None
         meta = dict(cell.get("metadata", {}))
         for volatile in ("execution", "papermill", "collapsed", "scrolled"):

@@ -74,12 +74,13 @@ def _wrong_now(dates, as_of):
 
 q2 = Question(
     name="l01_future_dates",
-    prompt=("Return a boolean Series marking the orders dated strictly after `as_of` (the run's date). Missing "
-            "dates (NaT) are not future (another rule counts them). Never read the clock."),
+    prompt=("Return a boolean Series marking the orders dated on or after `as_of` (the run's date: a feed covers "
+            "the days before it, so `as_of` 00:00:00 is already future). Missing dates (NaT) are not future "
+            "(another rule counts them). Never read the clock."),
     reference=quality.is_future,
     cases=_future_cases,
     hints=["The check must give the same answer when you re-run last month's feed today.",
-           "`(dates > pd.Timestamp(as_of))`; NaT compares False, which is what we want here."],
+           "`(dates >= pd.Timestamp(as_of))`; NaT compares False, which is what we want here."],
     wrong_answers={"compares with now()": _wrong_now},
     explanation="A check that reads the clock is untestable and changes its verdict on old data.",
 )
@@ -259,7 +260,14 @@ def _dup_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
         "order_id": [1, 1, 1, 2, 2, 3], "product_id": [7, 7, 7, 8, 8, 9], "quantity": 1, "amount": 5.0,
         "order_date": pd.to_datetime([t0, t0, t0 + pd.Timedelta("30s"), t0, t0 + pd.Timedelta("2h"), t0]),
     }).astype({"order_date": "datetime64[us]"})
+    # ties and chains (issue 14): two copies at 10:00 and two at 10:00:19 -> both 10:00:19 rows; a chain every 4 min
+    ties = pd.DataFrame({
+        "order_id": [4] * 4 + [5] * 4, "product_id": 1, "quantity": 1, "amount": 2.5,
+        "order_date": pd.to_datetime([t0 + pd.Timedelta(s) for s in
+                                      ["19s", "0s", "19s", "0s", "0s", "4min", "8min", "12min"]]),
+    }).astype({"order_date": "datetime64[us]"})
     return [{"typed": fixed, "keys": KEYS, "time": "order_date", "within": "5min"},
+            {"typed": ties, "keys": KEYS, "time": "order_date", "within": "5min"},
             {"typed": fixed.iloc[::-1], "keys": KEYS, "time": "order_date", "within": "5min"},
             {"typed": feed(400), "keys": KEYS, "time": "order_date", "within": "5min"}]
 
@@ -276,12 +284,14 @@ q6 = Question(
     name="l01_near_duplicates",
     prompt=("Flag re-sent lines: a row is a near duplicate when an EARLIER row (by `time`) has the same `keys` and "
             "its `time` is strictly later than that row's by at most `within`. Rows with the same keys and the same "
-            "time are two lines of one order (not duplicates); a copy hours later is a new purchase. Return a "
+            "time are two lines of one order (not duplicates of each other) and get the same verdict; in a chain of "
+            "copies each is measured from the copy before it; a copy hours later is a new purchase. Return a "
             "boolean Series aligned to `typed`."),
     reference=quality.near_duplicate,
     cases=_dup_cases,
     hints=["Sort by keys + time, then compare each row with the previous one.",
-           "same = all keys equal to the previous row's; gap = time.diff(); flag same & (gap > 0) & (gap <= within)."],
+           "Compare with the previous DISTINCT time of the same keys, not the previous row (ties!): drop duplicate "
+           "(keys, time) pairs, take groupby(keys)[time].diff(), flag 0 < gap <= within, merge the flags back."],
     wrong_answers={"duplicated() on the keys only": _wrong_key_only, "exact duplicates only": _wrong_all_columns},
     explanation="Exact-duplicate checks miss re-sends, and key-only checks flag legitimate multi-line orders.",
 )

@@ -66,9 +66,9 @@ NAMED_AGGREGATION = Drill(
     id="named-aggregation", title="Named aggregation instead of groupby().apply", topic="aggregation", level=1,
     question=question("named-aggregation",
                       "`lines` are order lines (order_id, customer_id, product_id, store_id, category, order_date, "
-                    "amount; amount may be null). Return one row per customer (index customer_id) with columns "
-                    "total_amount (sum, nulls skipped), avg_line_amount (mean of non-null amounts), orders (distinct "
-                    "order_ids), first_order, last_order (min/max order_date) and products (distinct product_ids).",
+                      "amount; amount may be null). Return one row per customer (index customer_id) with columns "
+                      "total_amount (sum, nulls skipped), avg_line_amount (mean of non-null amounts), orders (distinct "
+                      "order_ids), first_order, last_order (min/max order_date) and products (distinct product_ids).",
                       customer_summary, cases_lines,
                       ["groupby('customer_id').agg(new_name=('column', 'func'), ...) names each output column.",
                        "A customer's lines share order_ids: orders is 'nunique', not a row count.",
@@ -78,7 +78,7 @@ NAMED_AGGREGATION = Drill(
     example=example_lines,
     sql=CUSTOMER_SUMMARY_SQL, sql_post=indexed("customer_id"),
     complexity="O(N) hash aggregation in C. apply() calls a Python function per group and builds a Series "
-                   "each time: O(groups) interpreter overhead, often 10-100x slower.",
+               "each time: O(groups) interpreter overhead, often 10-100x slower.",
     listens_for=["Why apply is slow (Python call + object creation per group) and when it is still fine.",
                  "count vs size vs nunique, and how each treats nulls.",
                  "That pandas 3's apply no longer passes the grouping column to the function."])
@@ -125,8 +125,8 @@ MEDIAN_PER_GROUP = Drill(
     id="median-per-group", title="Median order value per store", topic="aggregation", level=2,
     question=question("median-per-group",
                       "`lines` are order lines (store_id, order_id, amount, ...). An order's value is the sum of its "
-                    "lines. Return store_id, median_order_value (median of order values; even counts average the two "
-                    "middle values) and orders (number of orders), one row per store, sorted by store_id.",
+                      "lines. Return store_id, median_order_value (median of order values; even counts average the two "
+                      "middle values) and orders (number of orders), one row per store, sorted by store_id.",
                       median_order_value, cases_lines_nonempty,
                       ["Two levels: first sum lines into orders, then take the median per store.",
                        "groupby(['store_id', 'order_id'])['amount'].sum() gives order values.",
@@ -179,8 +179,8 @@ PERCENT_OF_TOTAL = Drill(
     id="percent-of-total", title="Share of the store's revenue per category", topic="aggregation", level=1,
     question=question("percent-of-total",
                       "`lines` has store_id, category and amount (amount may be null). Return store_id, category, "
-                    "revenue (sum of amount) and share = revenue / the store's total revenue (NaN if the store's "
-                    "total is 0), sorted by store_id, category.",
+                      "revenue (sum of amount) and share = revenue / the store's total revenue (NaN if the store's "
+                      "total is 0), sorted by store_id, category.",
                       category_share, cases_lines,
                       ["Aggregate to (store, category) first.",
                        "groupby('store_id')['revenue'].transform('sum') puts the store total on every row.",
@@ -240,15 +240,15 @@ def frequency_score(rfm):
 ''',
     options={"A": "labels must be strings.",
              "B": "Many customers share the same frequency, so the quintile edges repeat and qcut raises "
-                      "'Bin edges must be unique'.",
+                  "'Bin edges must be unique'.",
              "C": "qcut should be cut.",
              "D": "Frequencies must be sorted first."},
     answer="B",
     why="Frequencies are small integers with many ties (most customers buy once). Rank first with "
-            "rank(method='first') so every value is distinct, then qcut the ranks.",
+        "rank(method='first') so every value is distinct, then qcut the ranks.",
     question=question("review-qcut-ties",
                       "Fix it: return an int64 Series named 'f_score' (aligned with rfm's index) holding quintile scores "
-                    "1..5 of frequency, with ties broken by row order (rank(method='first')).",
+                      "1..5 of frequency, with ties broken by row order (rank(method='first')).",
                       frequency_score, cases_qcut,
                       ["rank(method='first') makes every value distinct.", "Then pd.qcut(ranks, 5, labels=[1..5])."],
                       {"the code under review": qcut_on_ties,
@@ -302,13 +302,13 @@ def mean_amount_by_store(chunks):
     options={"A": "concat needs ignore_index=True.",
              "B": "groupby(level=0) groups by row number.",
              "C": "A mean of chunk means weights every chunk equally; it is wrong unless every chunk has the "
-                      "same count per store. Carry sums and counts.",
+                  "same count per store. Carry sums and counts.",
              "D": "Nothing: means are associative."},
     answer="C",
     why="Means are not decomposable; sums and counts are. Add them up across chunks and divide once.",
     question=question("review-mean-of-means",
                       "Fix it: return the exact mean amount per store across all chunks (nulls skipped; NaN for a store "
-                    "with no non-null amount) as a Series named 'amount' indexed by store_id.",
+                      "with no non-null amount) as a Series named 'amount' indexed by store_id.",
                       mean_amount_by_store, cases_chunks,
                       ["agg(['sum', 'count']) per chunk.", "Add the partials up, divide at the end."],
                       {"the code under review": mean_of_chunk_means}, right={}),

@@ -73,9 +73,9 @@ DEDUP_LATEST = Drill(
     id="dedup-latest", title="Dedup keeping the latest record", topic="dedup", level=1,
     question=question("dedup-latest",
                       "`records` holds customer_id, email, updated_at, ingest_id (several versions per customer). Keep "
-                    "exactly one row per customer: the newest updated_at; a missing updated_at counts as the oldest; "
-                    "ties on updated_at go to the highest ingest_id. Return the rows (all columns) sorted by "
-                    "customer_id with a fresh 0..n-1 index.",
+                      "exactly one row per customer: the newest updated_at; a missing updated_at counts as the oldest; "
+                      "ties on updated_at go to the highest ingest_id. Return the rows (all columns) sorted by "
+                      "customer_id with a fresh 0..n-1 index.",
                       latest_record, cases_latest_record,
                       ["Sort so that the row you want is LAST within each customer, then drop_duplicates(keep='last').",
                        "Sort by customer_id, updated_at AND ingest_id: updated_at alone leaves ties to chance.",
@@ -136,10 +136,10 @@ def latest_order_per_customer(orders):
              "D": "Nothing: it is correct."},
     answer="A",
     why="Ascending order puts the oldest row first. Keep the last row (or sort descending), break ties on "
-            "order_id, and sort the result by customer.",
+        "order_id, and sort the result by customer.",
     question=question("review-dedup-keep-first",
                       "Fix it: return each customer's most recent order (ties on order_date go to the higher order_id), "
-                    "all columns, sorted by customer_id with a fresh index.",
+                      "all columns, sorted by customer_id with a fresh index.",
                       latest_order_per_customer, cases_latest_order,
                       ["Sort so the wanted row is last, then keep='last'.", "Add order_id to the sort for ties."],
                       {"the code under review": latest_order_keep_first,

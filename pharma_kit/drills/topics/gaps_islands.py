@@ -77,9 +77,9 @@ GAPS_AND_ISLANDS = Drill(
     id="gaps-and-islands", title="Consecutive purchase days (gaps and islands)", topic="gaps and islands", level=3,
     question=question("gaps-and-islands",
                       "`orders` has order_id, customer_id, order_date (timestamps; several per day; may be NaT). For "
-                    "each customer, find runs of consecutive CALENDAR days with at least one order. Return "
-                    "customer_id, start, end (midnight timestamps) and days (run length), sorted by customer_id, "
-                    "start. Rows without a date are ignored.",
+                      "each customer, find runs of consecutive CALENDAR days with at least one order. Return "
+                      "customer_id, start, end (midnight timestamps) and days (run length), sorted by customer_id, "
+                      "start. Rows without a date are ignored.",
                       purchase_streaks, cases_streaks,
                       ["Reduce to distinct (customer, day) pairs first.",
                        "A new island starts where the gap to the previous day is not exactly 1 day; cumsum the flags.",
@@ -126,8 +126,8 @@ LONGEST_STREAK = Drill(
     id="longest-streak", title="Longest purchase streak per customer", topic="gaps and islands", level=2,
     question=question("longest-streak",
                       "Same input as gaps-and-islands. Return customer_id and longest (the length in days of the "
-                    "customer's longest run of consecutive purchase days), sorted by customer_id; customers with no "
-                    "dated order are left out.",
+                      "customer's longest run of consecutive purchase days), sorted by customer_id; customers with no "
+                      "dated order are left out.",
                       longest_streak, cases_streaks,
                       ["Find the islands first; then it's a max per customer.",
                        "Counting days with orders is not a streak; counting all 1-day steps ignores the breaks.",

@@ -73,7 +73,7 @@ ANTI_JOIN = Drill(
     id="anti-join", title="Customers without orders (anti-join)", topic="joins", level=1,
     question=question("anti-join",
                       "`customers` has customer_id and name; `orders` has order_id and customer_id (nullable). Return "
-                    "the customers (all columns) who have no order, sorted by customer_id with a fresh index.",
+                      "the customers (all columns) who have no order, sorted by customer_id with a fresh index.",
                       customers_without_orders, cases_anti,
                       ["An anti-join keeps left rows WITHOUT a match.",
                        "~customers['customer_id'].isin(...) or merge(how='left', indicator=True) then 'left_only'.",
@@ -151,9 +151,9 @@ JOIN_EXPLOSION = Drill(
     id="join-explosion", title="Detect a join explosion before it happens", topic="joins", level=2,
     question=question("join-explosion",
                       "`orders` (order_id, product_id) will be joined to `products` (product_id, name) on product_id; "
-                    "both keys are nullable and nulls never match (SQL semantics). Return the keys that would "
-                    "multiply order rows: product_id, order_rows, product_rows, extra_rows = order_rows * "
-                    "(product_rows - 1), for keys duplicated in products AND used by orders, sorted by product_id.",
+                      "both keys are nullable and nulls never match (SQL semantics). Return the keys that would "
+                      "multiply order rows: product_id, order_rows, product_rows, extra_rows = order_rows * "
+                      "(product_rows - 1), for keys duplicated in products AND used by orders, sorted by product_id.",
                       join_fanout, cases_fanout,
                       ["Count key occurrences on each side (value_counts) instead of joining.",
                        "Only keys present on both sides with more than one product row matter.",

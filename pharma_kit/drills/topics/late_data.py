@@ -73,8 +73,8 @@ LATE_ARRIVING_DATA = Drill(
     id="late-arriving-data", title="Late-arriving data: which partitions to rebuild", topic="late data", level=2,
     question=question("late-arriving-data",
                       "`events` has event_id, event_time and loaded_at. The last run processed everything loaded up to "
-                    "and including `watermark`. Return the event days (midnight, column day) that received rows "
-                    "loaded after the watermark, with new_rows (their count), sorted by day.",
+                      "and including `watermark`. Return the event days (midnight, column day) that received rows "
+                      "loaded after the watermark, with new_rows (their count), sorted by day.",
                       partitions_to_rebuild, cases_late,
                       ["Filter on WHEN THE ROW ARRIVED (loaded_at), not when the event happened.",
                        "The watermark is inclusive for the last run, so new means loaded_at > watermark.",
@@ -148,9 +148,9 @@ AS_OF_JOIN = Drill(
     id="as-of-join", title="Price at the time of the order (as-of join)", topic="late data", level=3,
     question=question("as-of-join",
                       "`orders` has order_id, product_id, order_date; `prices` has product_id, valid_from, price "
-                    "(unique per product and valid_from). Attach to each order the price whose valid_from is the "
-                    "latest one <= order_date for that product (NaN if none). Return the orders' columns plus price, "
-                    "sorted by order_id.",
+                      "(unique per product and valid_from). Attach to each order the price whose valid_from is the "
+                      "latest one <= order_date for that product (NaN if none). Return the orders' columns plus price, "
+                      "sorted by order_id.",
                       price_at_order, cases_asof,
                       ["This is an as-of join: pd.merge_asof, with by='product_id'.",
                        "merge_asof needs both sides sorted on the time key.",

@@ -100,10 +100,10 @@ FLATTEN_JSON = Drill(
     id="flatten-json", title="Flatten nested order records", topic="json", level=2,
     question=question("flatten-json",
                       "`records` is a list of dicts like {'order_id': 1, 'customer': {'id': 7, 'tier': 'gold'}, "
-                    "'lines': [{'sku': ..., 'qty': ..., 'price': ...}, ...]}; 'tier' may be missing or None and "
-                    "'lines' may be empty. Return one row per line with order_id, customer_id, tier, line_no (1-based "
-                    "position in the list), sku, qty, price; an order without lines keeps ONE row with nulls in the "
-                    "line columns. Sort by order_id, line_no.",
+                      "'lines': [{'sku': ..., 'qty': ..., 'price': ...}, ...]}; 'tier' may be missing or None and "
+                      "'lines' may be empty. Return one row per line with order_id, customer_id, tier, line_no (1-based "
+                      "position in the list), sku, qty, price; an order without lines keeps ONE row with nulls in the "
+                      "line columns. Sort by order_id, line_no.",
                       flatten_orders, cases_flatten,
                       ["pd.json_normalize flattens nested dicts ('customer.id').",
                        "json_normalize(record_path='lines') silently drops orders whose list is empty: explode instead.",
@@ -113,7 +113,7 @@ FLATTEN_JSON = Drill(
     example=example_flatten,
     sql=FLATTEN_ORDERS_SQL, sql_inputs=json_payloads,
     complexity="O(total lines); json_normalize is a Python-level walk, fine for API pages, not for GBs "
-                   "(use DuckDB read_json or pyarrow).",
+               "(use DuckDB read_json or pyarrow).",
     listens_for=["Every input record accounted for (empty lists, missing keys).",
                  "Schema drift handling: optional keys, explicit columns.",
                  "Where it runs at scale: read_json_auto / UNNEST in the warehouse."])

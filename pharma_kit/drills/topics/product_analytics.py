@@ -97,10 +97,10 @@ COHORT_RETENTION = Drill(
     id="cohort-retention", title="Cohort retention matrix", topic="product analytics", level=3,
     question=question("cohort-retention",
                       "`orders` has order_id, customer_id, order_date (may be NaT; ignore those rows). A customer's "
-                    "cohort is the month of their first order ('YYYY-MM'); period = calendar months since the cohort "
-                    "month. Return cohort, period, customers (distinct customers with an order in that period) and "
-                    "retention = customers / cohort size, for every (cohort, period) with at least one customer, "
-                    "sorted by cohort, period.",
+                      "cohort is the month of their first order ('YYYY-MM'); period = calendar months since the cohort "
+                      "month. Return cohort, period, customers (distinct customers with an order in that period) and "
+                      "retention = customers / cohort size, for every (cohort, period) with at least one customer, "
+                      "sorted by cohort, period.",
                       cohort_retention, cases_cohort,
                       ["Month index = year*12 + month; the cohort is its min per customer (groupby().transform('min')).",
                        "Period = month index - cohort index (calendar months, not days // 30).",
@@ -210,9 +210,9 @@ FUNNEL = Drill(
     id="funnel", title="Ordered funnel conversion", topic="product analytics", level=3,
     question=question("funnel",
                       "`events` has user_id, step ('view', 'cart', 'checkout', 'purchase') and ts. A user reaches 'view' "
-                    "with any view; reaches each later step with an event of that step at or after the time they "
-                    "reached the previous step. Return step (in funnel order), users, conv_prev (users / previous "
-                    "step's users; NaN for 'view' or a zero base) and conv_start (users / 'view' users; NaN if 0).",
+                      "with any view; reaches each later step with an event of that step at or after the time they "
+                      "reached the previous step. Return step (in funnel order), users, conv_prev (users / previous "
+                      "step's users; NaN for 'view' or a zero base) and conv_start (users / 'view' users; NaN if 0).",
                       funnel, cases_funnel,
                       ["Walk the steps in order, carrying each user's time of reaching the previous step.",
                        "For a step: join its events to the previous reach times, keep ts >= reach time, take the min.",
@@ -289,10 +289,10 @@ FIRST_LAST_PER_GROUP = Drill(
     id="first-last-per-group", title="First and last order per customer", topic="product analytics", level=2,
     question=question("first-last-per-group",
                       "`orders` has customer_id, order_id, order_date (may be NaT: ignore those rows), amount (may be "
-                    "null). For each customer return first_date, first_amount, last_date, last_amount, taken from "
-                    "the earliest and latest ROWS (by order_date, ties by order_id), even if that row's amount is "
-                    "null. Columns customer_id, first_date, first_amount, last_date, last_amount; sorted by "
-                    "customer_id.",
+                      "null). For each customer return first_date, first_amount, last_date, last_amount, taken from "
+                      "the earliest and latest ROWS (by order_date, ties by order_id), even if that row's amount is "
+                      "null. Columns customer_id, first_date, first_amount, last_date, last_amount; sorted by "
+                      "customer_id.",
                       first_last_order, cases_first_last,
                       ["GroupBy.first() returns the first NON-NULL value of each column, possibly from different rows.",
                        "Sort by customer_id, order_date, order_id, then drop_duplicates(keep='first'/'last').",
@@ -362,9 +362,9 @@ NEW_VS_RETURNING = Drill(
     id="new-vs-returning", title="New vs returning customers per day", topic="product analytics", level=2,
     question=question("new-vs-returning",
                       "`orders` has order_id, customer_id, order_date (may be NaT: ignore). For each day with orders "
-                    "return new_customers (distinct customers whose first-ever order day is that day) and "
-                    "returning_customers (distinct customers active that day whose first day is earlier). Columns "
-                    "day (midnight), new_customers, returning_customers; sorted by day.",
+                      "return new_customers (distinct customers whose first-ever order day is that day) and "
+                      "returning_customers (distinct customers active that day whose first day is earlier). Columns "
+                      "day (midnight), new_customers, returning_customers; sorted by day.",
                       new_vs_returning, cases_new_returning,
                       ["Work at the (customer, day) grain: drop duplicates first.",
                        "First day per customer with groupby().transform('min').",

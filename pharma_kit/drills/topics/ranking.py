@@ -64,9 +64,9 @@ TOP_N_PER_GROUP = Drill(
     id="top-n-per-group", title="Top-N products per store, with ties", topic="ranking", level=2,
     question=question("top-n-per-group",
                       "`lines` has store_id, product_id and amount (may be null). Revenue is the sum per (store, "
-                    "product). Return every product whose revenue rank within its store is <= n, where tied revenues "
-                    "share a rank and the next rank skips (SQL RANK: 1, 1, 3). Columns store_id, product_id, revenue, "
-                    "rank (int); sorted by store_id, rank, product_id.",
+                      "product). Return every product whose revenue rank within its store is <= n, where tied revenues "
+                      "share a rank and the next rank skips (SQL RANK: 1, 1, 3). Columns store_id, product_id, revenue, "
+                      "rank (int); sorted by store_id, rank, product_id.",
                       top_products, cases_top_n,
                       ["Aggregate to revenue per (store, product) first.",
                        "rank(method='min', ascending=False) within each store gives 1, 1, 3 for ties.",
@@ -129,8 +129,8 @@ SECOND_HIGHEST = Drill(
     id="second-highest", title="Second-highest distinct order per customer", topic="ranking", level=2,
     question=question("second-highest",
                       "`orders` has customer_id, order_id, order_date, amount (may be null). For EVERY customer, return "
-                    "the second-highest distinct amount (NaN if there is none). Columns customer_id, second_highest, "
-                    "sorted by customer_id.",
+                      "the second-highest distinct amount (NaN if there is none). Columns customer_id, second_highest, "
+                      "sorted by customer_id.",
                       second_highest_order, cases_second,
                       ["'Distinct' first: drop duplicate (customer, amount) pairs.",
                        "Rank within customer descending and keep rank 2 (DENSE_RANK in SQL).",

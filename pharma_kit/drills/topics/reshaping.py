@@ -64,8 +64,8 @@ PIVOT = Drill(
     id="pivot", title="Pivot: stores x months", topic="reshaping", level=1,
     question=question("pivot",
                       "`orders` has store_id, order_date and amount (may be null). Return a wide table: index store_id, "
-                    "one column per month present in the data named 'YYYY-MM' (sorted), values = revenue summed, 0 "
-                    "where a store sold nothing that month.",
+                      "one column per month present in the data named 'YYYY-MM' (sorted), values = revenue summed, 0 "
+                      "where a store sold nothing that month.",
                       store_month_pivot, cases_pivot,
                       ["Make a month key with dt.strftime('%Y-%m').",
                        "groupby([...]).sum().unstack(fill_value=0) or pivot_table(aggfunc='sum', fill_value=0).",
@@ -124,7 +124,7 @@ UNPIVOT = Drill(
     id="unpivot", title="Unpivot quarters into rows", topic="reshaping", level=1,
     question=question("unpivot",
                       "`wide` has store_id and columns q1..q4 (sales, may be null). Return the long table store_id, "
-                    "quarter ('q1'...), sales, without the empty cells, sorted by store_id, quarter.",
+                      "quarter ('q1'...), sales, without the empty cells, sorted by store_id, quarter.",
                       unpivot_quarters, cases_unpivot,
                       ["melt(id_vars='store_id', var_name=..., value_name=...).",
                        "Drop the null cells and sort: melt returns quarter-major order."],

@@ -90,18 +90,18 @@ def call_with_retry(op, attempts=3, delay=1.0):
 ''',
     options={"A": "It should catch BaseException.",
              "B": "It retries every exception: a data-quality error fails the same way three times. And a "
-                      "constant delay, no backoff.",
+                  "constant delay, no backoff.",
              "C": "range should start at 1.",
              "D": "The last exception is swallowed."},
     answer="B",
     why="Only transient failures are worth retrying. Catch TransientError only, back off exponentially "
-            "(base_delay * 2**i), and let DataQualityError fail fast.",
+        "(base_delay * 2**i), and let DataQualityError fail fast.",
     question=question("review-retry-everything",
                       "Fix it: call_with_retry(op, attempts=3, base_delay=1.0, sleep=time.sleep) retries only "
-                    "pharma_kit.errors.TransientError, sleeping base_delay * 2**i after failed attempt i (i from 0); "
-                    "re-raises the last TransientError after `attempts` tries; any other exception propagates at once. "
-                    "The checker drives it with a scripted op ('transient' raises TransientError, 'quality' raises "
-                    "DataQualityError, 'ok' returns 42) and a fake sleep that records the delays.",
+                      "pharma_kit.errors.TransientError, sleeping base_delay * 2**i after failed attempt i (i from 0); "
+                      "re-raises the last TransientError after `attempts` tries; any other exception propagates at once. "
+                      "The checker drives it with a scripted op ('transient' raises TransientError, 'quality' raises "
+                      "DataQualityError, 'ok' returns 42) and a fake sleep that records the delays.",
                       call_with_retry, cases_retry,
                       ["except TransientError, not except Exception.", "sleep(base_delay * 2 ** i).",
                        "Use the sleep argument (the checker records the delays)."],

@@ -81,9 +81,9 @@ SESSIONIZE = Drill(
     id="sessionize", title="Sessionization with 30 minutes of inactivity", topic="sessionization", level=2,
     question=question("sessionize",
                       "`events` has user_id, event_id, ts (duplicate timestamps happen). Sort by user_id, ts, event_id "
-                    "and add session_id, numbered from 1 per user: a new session starts at a user's first event and "
-                    "whenever the gap since the user's previous event is MORE than gap_minutes (exactly gap_minutes "
-                    "stays in the session). Return the sorted frame with a fresh index.",
+                      "and add session_id, numbered from 1 per user: a new session starts at a user's first event and "
+                      "whenever the gap since the user's previous event is MORE than gap_minutes (exactly gap_minutes "
+                      "stays in the session). Return the sorted frame with a fresh index.",
                       sessionize, cases_sessions,
                       ["diff() of ts within each user gives the gaps.",
                        "New-session flag = first event OR gap > threshold; cumsum the flag per user.",

@@ -66,8 +66,8 @@ MONTHLY_RESAMPLE = Drill(
     id="monthly-resample", title="Monthly revenue with empty months", topic="time series", level=1,
     question=question("monthly-resample",
                       "`orders` has order_date and amount (amount may be null). Return a Series named 'amount', indexed "
-                    "by month end (index name 'order_date'), with the revenue of every calendar month from the first "
-                    "to the last order's month; months without orders are 0.",
+                      "by month end (index name 'order_date'), with the revenue of every calendar month from the first "
+                      "to the last order's month; months without orders are 0.",
                       monthly_revenue, cases_monthly,
                       ["set_index('order_date') and resample to months.",
                        "pandas 3 spells month end 'ME' ('M' raises). 'MS' labels by month start.",
@@ -132,8 +132,8 @@ MONTH_OVER_MONTH = Drill(
     id="month-over-month", title="Month-over-month growth with LAG", topic="time series", level=2,
     question=question("month-over-month",
                       "`orders` has order_date and amount. Return month (month end), revenue (0 for months without "
-                    "orders, first to last month), prev_revenue (the previous CALENDAR month's revenue; NaN for the "
-                    "first) and growth = (revenue - prev_revenue) / prev_revenue (NaN when prev_revenue is 0 or NaN).",
+                      "orders, first to last month), prev_revenue (the previous CALENDAR month's revenue; NaN for the "
+                      "first) and growth = (revenue - prev_revenue) / prev_revenue (NaN when prev_revenue is 0 or NaN).",
                       month_over_month, cases_monthly,
                       ["Build the full monthly series first (resample 'ME'), then shift.",
                        "shift(1) on a series with missing months compares with the wrong month.",
@@ -185,7 +185,7 @@ def monthly_mean_basket(orders):
     why="pandas 3 removed the 'M' alias (also 'H', 'Q', 'Y'): use 'ME', 'h', 'QE', 'YE'.",
     question=question("review-resample-m",
                       "Fix it: return the mean amount per calendar month as a Series named 'amount' indexed by month "
-                    "end (index name 'order_date'), months without orders as NaN.",
+                      "end (index name 'order_date'), months without orders as NaN.",
                       monthly_mean_basket, cases_mean_basket,
                       ["The month-end alias is 'ME'."],
                       {"the code under review": mean_basket_resample_m,
@@ -238,15 +238,15 @@ def add_moving_average(orders):
     options={"A": "rolling(7) needs min_periods=1.",
              "B": "resample('D') should be resample('1D').",
              "C": "`daily` is a Series: daily['ma_7'] = ... does not add a column, it tries to set a ROW "
-                      "labelled 'ma_7'. Make a DataFrame first.",
+                  "labelled 'ma_7'. Make a DataFrame first.",
              "D": "sum() should be mean()."},
     answer="C",
     why="Selecting one column gives a Series; item assignment on a Series sets a label. Use .to_frame('revenue') "
-            "and then add 'ma_7' as a column.",
+        "and then add 'ma_7' as a column.",
     question=question("review-series-column",
                       "Fix it (name it daily_with_moving_average): return a DataFrame indexed by day (index name "
-                    "'order_date', empty days = 0) with columns revenue and ma_7 (mean of the last 7 days, NaN until 7 "
-                    "days exist).",
+                      "'order_date', empty days = 0) with columns revenue and ma_7 (mean of the last 7 days, NaN until 7 "
+                      "days exist).",
                       daily_with_moving_average, cases_moving_average,
                       ["to_frame('revenue') first.", "rolling(7).mean() keeps NaN for the first 6 days."],
                       {"the code under review": moving_average_on_series,
@@ -296,14 +296,14 @@ def recency_days(orders):
 ''',
     options={"A": "dt.days should be dt.total_seconds().",
              "B": "It reads the wall clock: the result changes every day and cannot be tested or re-run for a "
-                      "past date. Take an as_of parameter.",
+                  "past date. Take an as_of parameter.",
              "C": "max should be min.",
              "D": "groupby needs as_index=False."},
     answer="B",
     why="A result that depends on when it ran is not reproducible. Pass as_of (the run's logical date).",
     question=question("review-now-recency",
                       "Fix it: recency_days(orders, as_of) returns a Series named 'recency_days' indexed by customer_id: "
-                    "whole days from the customer's last order to as_of.",
+                      "whole days from the customer's last order to as_of.",
                       recency_days, cases_recency,
                       ["Replace now() with the as_of argument."],
                       {"the code under review (ignores as_of)": recency_now,

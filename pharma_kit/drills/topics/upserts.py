@@ -133,11 +133,11 @@ SCD2_MERGE = Drill(
     id="scd2-merge", title="SCD type 2 merge", topic="SCD and upserts", level=3,
     question=question("scd2-merge",
                       "`dim` is a type-2 customer dimension (customer_id, tier, valid_from, valid_to, is_current; the "
-                    "current row has valid_to NaT). `snapshot` has today's customer_id, tier (one row per customer; "
-                    "tier may be null, and null == null means 'unchanged'). Apply it at `as_of`: for a changed "
-                    "customer close the current row (valid_to=as_of, is_current False) and add a new current row "
-                    "(valid_from=as_of); a new customer gets a current row; unchanged or absent customers are "
-                    "untouched. Return all rows sorted by customer_id, valid_from.",
+                      "current row has valid_to NaT). `snapshot` has today's customer_id, tier (one row per customer; "
+                      "tier may be null, and null == null means 'unchanged'). Apply it at `as_of`: for a changed "
+                      "customer close the current row (valid_to=as_of, is_current False) and add a new current row "
+                      "(valid_from=as_of); a new customer gets a current row; unchanged or absent customers are "
+                      "untouched. Return all rows sorted by customer_id, valid_from.",
                       scd2_merge, cases_scd2,
                       ["Compare the snapshot with the CURRENT rows only (a left merge with indicator=True).",
                        "NaN != NaN is True: a null-safe comparison needs (a == b) | (a.isna() & b.isna()).",
@@ -229,10 +229,10 @@ IDEMPOTENT_UPSERT = Drill(
     id="idempotent-upsert", title="Idempotent upsert (merge on key)", topic="SCD and upserts", level=2,
     question=question("idempotent-upsert",
                       "`target` and `batch` have order_id, status, amount, updated_at. Merge the batch into the target: "
-                    "for every order_id keep the row with the newest updated_at across target and batch (a batch row "
-                    "wins a tie; an older batch row never replaces a newer target row); new keys are inserted. "
-                    "Return one row per order_id sorted by order_id. Running it again with the same batch must "
-                    "change nothing (the checker runs it twice).",
+                      "for every order_id keep the row with the newest updated_at across target and batch (a batch row "
+                      "wins a tie; an older batch row never replaces a newer target row); new keys are inserted. "
+                      "Return one row per order_id sorted by order_id. Running it again with the same batch must "
+                      "change nothing (the checker runs it twice).",
                       upsert, cases_upsert,
                       ["Stack target and batch with a source marker, then keep the last per key after sorting.",
                        "Sort by order_id, updated_at, source so that ties go to the batch.",
@@ -302,14 +302,14 @@ def load_day(warehouse, batch, day):
     options={"A": "concat should be merge.",
              "B": "ignore_index should be False.",
              "C": "If the task is retried (or re-run for the same day) the day's rows are loaded twice: the "
-                      "load is not idempotent. Replace the day's partition instead.",
+                  "load is not idempotent. Replace the day's partition instead.",
              "D": "day is unused but harmless."},
     answer="C",
     why="Append + retry = duplicates. Delete the partition for `day` and insert the batch in one transaction "
-            "(or MERGE on a key).",
+        "(or MERGE on a key).",
     question=question("review-append-on-retry",
                       "Fix it: return the warehouse with the rows of `day` replaced by `batch` (delete-then-insert), "
-                    "sorted by sale_date, store_id with a fresh index. The checker runs it twice, like a retry.",
+                      "sorted by sale_date, store_id with a fresh index. The checker runs it twice, like a retry.",
                       load_day, cases_load_day,
                       ["Drop the warehouse rows whose sale_date == day, then concat the batch.",
                        "drop_duplicates is not a fix: corrected values differ from the old ones."],

@@ -69,8 +69,8 @@ RUNNING_TOTAL = Drill(
     id="running-total", title="Running revenue per store", topic="window functions", level=1,
     question=question("running-total",
                       "`orders` has store_id, order_date (timestamps, several per day) and amount (may be null). Return "
-                    "store_id, day (midnight), revenue (the day's sum) and running_revenue (cumulative per store, in "
-                    "day order), one row per store and day with orders, sorted by store_id, day.",
+                      "store_id, day (midnight), revenue (the day's sum) and running_revenue (cumulative per store, in "
+                      "day order), one row per store and day with orders, sorted by store_id, day.",
                       running_revenue, cases_running,
                       ["Aggregate to one row per (store, day) first, then accumulate.",
                        "groupby('store_id')['revenue'].cumsum() restarts for every store.",
@@ -145,8 +145,8 @@ ROLLING_7_DAYS = Drill(
     id="rolling-7-days", title="7-day rolling revenue over calendar days", topic="window functions", level=2,
     question=question("rolling-7-days",
                       "`daily` has store_id, day and revenue (one row per store and day, days may be missing, revenue "
-                    "may be null). Add rev_7d: the store's revenue over the 7 calendar days ending on that day "
-                    "(missing days count as days; null revenues are skipped). Return it sorted by store_id, day.",
+                      "may be null). Add rev_7d: the store's revenue over the 7 calendar days ending on that day "
+                      "(missing days count as days; null revenues are skipped). Return it sorted by store_id, day.",
                       rolling_7day, cases_rolling,
                       ["rolling(7) counts rows; the spec counts days.",
                        "A time-based window: rolling('7D', on='day') or set_index('day') then rolling('7D').",

@@ -17,14 +17,15 @@ working directory).
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import typing
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
-
 import yaml
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
 
 from pharma_kit.errors import ConfigError
 
@@ -117,18 +118,16 @@ class PipelineConfig:
     json_logs: bool = _setting(False, help="write the log file as JSON lines")
 
     def warehouse_dsn(self) -> str:
-        """The full connection URL with the password put back in: hand it to the engine, never to a logger."""
+        """The full connection URL with the password put back in: hand it to the engine, never to a logger.
+
+        Built with SQLAlchemy's URL object, so a password with ``@``, ``:`` or ``/`` is escaped correctly.
+        """
         if self.warehouse_password is None:
             return self.warehouse_url
-        parts = urlsplit(self.warehouse_url)
-        user = parts.username
-        if user is None:
+        url = parse_url(self.warehouse_url, "warehouse_url")
+        if url.username is None:
             raise ConfigError("warehouse_password is set but warehouse_url names no user to attach it to")
-        host = parts.hostname or ""
-        netloc = f"{quote(user, safe='')}:{quote(self.warehouse_password.get(), safe='')}@{host}"
-        if parts.port is not None:
-            netloc += f":{parts.port}"
-        return urlunsplit(parts._replace(netloc=netloc))
+        return url.set(password=self.warehouse_password.get()).render_as_string(hide_password=False)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values for printing or logging; secrets stay masked."""
@@ -266,9 +265,28 @@ def _convert(key: str, tp: Any, v: _Value) -> tuple[Any, Problem | None]:
     return (value, None) if isinstance(value, str) else (None, bad)
 
 
+def parse_url(text: str, key: str = "warehouse_url") -> URL:
+    """Parse a database URL with SQLAlchemy's ``make_url``; ConfigError (value not shown) when it cannot be.
+
+    A URL whose host still contains ``@`` had an unescaped ``@`` in its password: that is ambiguous, so refused.
+    """
+    try:
+        url = make_url(text)
+    except sa_exc.ArgumentError:
+        raise ConfigError(f"{key}: not a valid database URL (value not shown)") from None
+    except ValueError:
+        raise ConfigError(f"{key}: the URL's port is not a number (value not shown)") from None
+    if url.host and "@" in url.host:
+        raise ConfigError(f"{key}: the URL is ambiguous: its password contains '@' (write it as %40, or better, "
+                          f"set {env_name('warehouse_password')})")
+    return url
+
+
 def _check_range(key: str, value: Any, meta: Mapping[str, Any], source: str) -> Problem | None:
     if value is None:
         return None
+    if isinstance(value, float) and not math.isfinite(value):  # NaN compares False with every bound
+        return Problem(key, "range", f"{key}: {value!r} is not a finite number (from {source})")
     if "choices" in meta and value not in meta["choices"]:
         return Problem(key, "range", f"{key}: {value!r} is not one of {list(meta['choices'])} (from {source})")
     if "min" in meta and value < meta["min"]:
@@ -308,15 +326,18 @@ def _split_url_password(key: str, v: _Value) -> tuple[_Value, str | None, Proble
     """Take a password out of a URL: an error in a file, moved into the secret when from the environment."""
     if not isinstance(v.value, str):
         return v, None, None
-    parts = urlsplit(v.value)
-    if not parts.password:
+    try:
+        url = parse_url(v.value, key)
+    except ConfigError as exc:
+        return v, None, Problem(key, "type", f"{exc} (from {v.source})")
+    if not url.password:
         return v, None, None
     if not v.text:
         return v, None, Problem(key, "secret", f"{key}: the URL in {v.source} contains a password; remove it and "
                                                f"set {env_name('warehouse_password')} in the environment")
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" + (f":{parts.port}" if parts.port is not None else "")
-    return _Value(urlunsplit(parts._replace(netloc=netloc)), v.source, True), unquote(parts.password), None
+    bare = URL.create(url.drivername, username=url.username, host=url.host, port=url.port, database=url.database,
+                      query=url.query).render_as_string(hide_password=False)
+    return _Value(bare, v.source, True), str(url.password), None
 
 
 def collect(raw: Mapping[str, Any] | None, env: Mapping[str, str] | None = None, cls: type = PipelineConfig,
@@ -435,4 +456,5 @@ __all__ = [
     "env_name",
     "load_config",
     "parse_config",
+    "parse_url",
 ]

@@ -11,8 +11,18 @@ date (a backfill) and gives the same result every time (idempotent):
 - ``transform``: lesson 01's :func:`pharma_kit.quality.clean` (``as_of = day + 1``) plus one more reason,
   ``outside_partition`` (a row dated another day); kept rows and ``rejected.parquet`` (raw values + reason)
   are written side by side in ``staging/clean/source=<s>/dt=<day>/``. Then the max-loss gate.
-- ``load``: replaces the (day, source) partition and its ETL-metadata row in one transaction.
-- ``quality_check``: queries the warehouse and returns a score in [0, 1]; ``publish`` / ``flag_for_review``.
+- ``check_volume``: the volume guard, before any partition is replaced: an empty feed, or one below
+  ``min_ratio`` (default 50 %) of the trailing median of the same source on the same weekday (last 4 weeks),
+  fails the day (:class:`VolumeAnomaly`, not retried) and keeps the old partitions, unless the run says the
+  low volume is expected (``expected_low_volume=[source, ...]``, the DAG's run param of the same name).
+- ``load``: replaces the (day, source) partition, its ETL-metadata row and its quarantine in one transaction
+  (and un-publishes that partition's ``daily_sales`` rows until ``publish`` has checked it).
+- ``quality_check``: queries the warehouse and returns a score in [0, 1]; ``publish`` / ``flag_for_review``
+  act on the sources this run checked, and only those.
+
+The partition a scheduled run loads is the **day its data interval covers** (:func:`partition_day`): with a
+daily ``CronTriggerTimetable`` the run triggered at 2025-06-03T00:00 loads 2025-06-02, the day that just ended.
+Every feed keeps its source line numbers (``line``) from the landing file to the warehouse's quarantine table.
 
 Every write goes to a path derived from (zone, source, day) through a unique temporary file and an
 atomic rename: two runs never share a file name, and a crash never leaves half a file behind.
@@ -36,7 +46,7 @@ from pharma_kit.data import TRANSACTION_COLUMNS, WEEKDAY_FACTORS, DefectRates, g
 from pharma_kit.errors import ConfigError, DataQualityError, InputFileError, TransientError
 from pharma_kit.quality import MaxLossExceeded, clean
 from pharma_kit.readers import read_csv_text
-from pharma_kit.warehouse import Warehouse
+from pharma_kit.warehouse import Warehouse, check_day, check_source
 
 #: The feeds mapped over by the DAG (one extract/transform/load per source and day).
 SOURCES: tuple[str, ...] = ("retail", "online", "clinic")
@@ -47,6 +57,10 @@ DEFAULT_MAX_LOSS = 0.10
 DEFAULT_REVIEW_SHARE = 0.05
 #: Minimum quality score to publish.
 PUBLISH_THRESHOLD = 1.0
+#: The volume guard: a feed below this share of its trailing same-weekday median is refused ...
+DEFAULT_MIN_VOLUME_RATIO = 0.5
+#: ... where the median is taken over the same weekday of this many previous weeks.
+DEFAULT_VOLUME_WEEKS = 4
 N_STORES, N_PRODUCTS = 25, 300
 #: Relative volume of each simulated source (unknown sources count 1.0).
 SOURCE_SHARE: dict[str, float] = {"retail": 1.0, "online": 0.5, "clinic": 0.25}
@@ -54,19 +68,44 @@ SOURCE_SHARE: dict[str, float] = {"retail": 1.0, "online": 0.5, "clinic": 0.25}
 
 # -- dates, names and paths ----------------------------------------------------------------------
 def as_day(value: Any) -> pd.Timestamp:
-    """The partition day of a logical date (tz-aware datetimes are taken in UTC), at midnight."""
-    ts = pd.Timestamp(value)
+    """The partition day of a logical date (tz-aware datetimes are taken in UTC), at midnight.
+
+    Dates outside the warehouse's partition range (e.g. 9999-12-31) are a ConfigError, raised before any load.
+    """
+    if value is None:
+        raise ConfigError("the run has no logical date; trigger it with one (e.g. dag.test(logical_date=...))")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise ConfigError(f"invalid run date {value!r}") from None
     if ts is pd.NaT:
         raise ConfigError("the run has no logical date; trigger it with one (e.g. dag.test(logical_date=...))")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
+    check_day(ts)
     return ts.normalize().as_unit("us")
 
 
+def partition_day(data_interval_start: Any, data_interval_end: Any) -> pd.Timestamp:
+    """The day a run loads, from its **data interval** (the period the run is about), never its trigger time.
+
+    A daily interval ``[2025-06-02, 2025-06-03)`` loads 2025-06-02. An empty interval (``start == end``: a cron
+    trigger timetable without ``interval=``, which gives every run the interval of its trigger instant) means
+    "the period that just ended": the day before ``end``. With ``CronTriggerTimetable`` the logical date is the
+    trigger time, i.e. the start of the day that has just begun, whose feed does not exist yet.
+    """
+    if data_interval_start is None or data_interval_end is None:
+        raise ConfigError("the run has no data interval; trigger it with a logical date")
+    start, end = pd.Timestamp(data_interval_start), pd.Timestamp(data_interval_end)
+    if end < start:
+        raise ConfigError(f"data interval ends before it starts: [{start}, {end})")
+    if end == start:
+        return as_day(end - pd.Timedelta(microseconds=1))
+    return as_day(start)
+
+
 def _check_source(source: str) -> str:
-    if not isinstance(source, str) or not source.isidentifier() or not source.islower() or len(source) > 32:
-        raise ConfigError(f"invalid source name {source!r}: use a short lower-case identifier")
-    return source
+    return check_source(source)
 
 
 def source_seed(day: Any, source: str) -> int:
@@ -176,6 +215,23 @@ def available_sources(day: Any, data_dir: str | os.PathLike, sources: Iterable[s
 
 
 # -- extract ---------------------------------------------------------------------------------------
+#: The column that carries each row's line number in its source file, from staging to the quarantine table.
+LINE = "line"
+
+
+def _with_line(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its index (the source line numbers) as a leading ``line`` column."""
+    out = frame.copy()
+    out.index = out.index.rename(LINE)
+    return out.reset_index().astype({LINE: "int64"})
+
+
+def _by_line(frame: pd.DataFrame) -> pd.DataFrame:
+    """The inverse of :func:`_with_line`: index by ``line`` (older staging files without it: 2, 3, ...)."""
+    if LINE in frame.columns:
+        return frame.set_index(LINE)
+    return frame.set_axis(pd.RangeIndex(2, len(frame) + 2, name=LINE), axis=0)
+
 def extract(day: Any, source: str, *, data_dir: str | os.PathLike, rows_per_day: int = DEFAULT_ROWS_PER_DAY,
             simulate: bool = True, defect_scale: float = 1.0) -> dict[str, Any]:
     """Stage ``source``'s raw feed for ``day`` as Parquet; return a small, JSON-able summary (an XCom)."""
@@ -186,19 +242,20 @@ def extract(day: Any, source: str, *, data_dir: str | os.PathLike, rows_per_day:
     unreadable = out / "unreadable.parquet"
     if src.is_file():
         read = read_csv_text(src, TRANSACTION_COLUMNS)
-        raw, origin = read.frame, "landing"
+        raw, origin = read.frame, "landing"   # indexed by the file's line numbers
         if len(read.rejected):
-            _write_parquet(read.rejected.reset_index(drop=True), unreadable)
+            _write_parquet(_with_line(read.rejected), unreadable)
         elif unreadable.exists():
             unreadable.unlink()
     elif simulate:
         rows = feed_rows(day, source, rows_per_day)
         raw, origin = simulate_feed(day, source, rows, defect_scale=defect_scale), "generator"
+        raw.index = pd.RangeIndex(2, len(raw) + 2, name=LINE)  # the lines land_feed would write them on
         if unreadable.exists():
             unreadable.unlink()
     else:
         raise InputFileError(f"no input for source {source!r} on {day:%Y-%m-%d}: expected {src}")
-    _write_parquet(raw.reset_index(drop=True), out / "part.parquet")
+    _write_parquet(_with_line(raw), out / "part.parquet")
     n_bad = len(pd.read_parquet(unreadable)) if unreadable.exists() else 0
     return {"day": f"{day:%Y-%m-%d}", "source": source, "origin": origin, "raw_path": str(out / "part.parquet"),
             "rows_in": int(len(raw) + n_bad), "extract_s": round(time.perf_counter() - t0, 4)}
@@ -219,7 +276,7 @@ def transform(day: Any, source: str, *, data_dir: str | os.PathLike, max_loss: f
     raw_path = raw_dir / "part.parquet"
     if not raw_path.is_file():
         raise InputFileError(f"{raw_path}: no staged feed for {source} on {day:%Y-%m-%d}; run extract first")
-    raw = pd.read_parquet(raw_path)
+    raw = _by_line(pd.read_parquet(raw_path))
     stores, products = reference_lookups()
     res = clean(raw, as_of=day + pd.Timedelta(days=1), stores=stores, products=products)
     kept = res.kept
@@ -234,14 +291,14 @@ def transform(day: Any, source: str, *, data_dir: str | os.PathLike, max_loss: f
     rows_in = len(raw)
     unreadable = raw_dir / "unreadable.parquet"
     if unreadable.exists():
-        lines = pd.read_parquet(unreadable)
+        lines = _by_line(pd.read_parquet(unreadable))
         rows_in += len(lines)
-        quarantine = pd.concat([quarantine, lines], ignore_index=True)
+        quarantine = pd.concat([quarantine, lines]).sort_index(kind="stable")
     if rows_in != len(kept) + len(quarantine):  # the lossless invariant, checked on every run
         raise DataQualityError(f"{source} {day:%Y-%m-%d}: {rows_in} rows in but {len(kept)} kept + "
                                f"{len(quarantine)} rejected")
     out = partition_dir(data_dir, "clean", source, day)
-    _write_parquet(quarantine.reset_index(drop=True), out / "rejected.parquet")
+    _write_parquet(_with_line(quarantine), out / "rejected.parquet")  # each row keeps its source line
     share = len(quarantine) / rows_in if rows_in else 0.0
     reasons = quarantine["reason"].value_counts().sort_index()
     stats = {"day": f"{day:%Y-%m-%d}", "source": source, "clean_path": str(out / "part.parquet"),
@@ -257,21 +314,90 @@ def transform(day: Any, source: str, *, data_dir: str | os.PathLike, max_loss: f
     return stats
 
 
+# -- the volume guard ------------------------------------------------------------------------------
+class VolumeAnomaly(DataQualityError):
+    """A feed is empty or far below its usual volume: the old partition is kept (not retryable)."""
+
+
+def volume_baseline(history: pd.DataFrame, day: Any, weeks: int = DEFAULT_VOLUME_WEEKS) -> float | None:
+    """Median ``rows_in`` of the loads on the same weekday as ``day`` in the ``weeks`` weeks before it (or None).
+
+    ``history``: ``run_date, rows_in`` of ONE source; rows of ``day`` itself or later, and other weekdays,
+    are ignored (a Sunday is compared with Sundays, not with a busy Saturday).
+    """
+    day = as_day(day)
+    d = pd.to_datetime(history["run_date"]).dt.normalize()
+    same = (d < day) & (d >= day - pd.Timedelta(weeks=weeks)) & (d.dt.day_of_week == day.day_of_week)
+    vals = history.loc[same.to_numpy(), "rows_in"]
+    return float(vals.median()) if len(vals) else None
+
+
+def volume_verdict(rows_in: int, history: pd.DataFrame, day: Any, *, min_ratio: float = DEFAULT_MIN_VOLUME_RATIO,
+                   weeks: int = DEFAULT_VOLUME_WEEKS) -> str:
+    """``"empty"`` (no rows at all), ``"low"`` (< ``min_ratio`` x the trailing same-weekday median) or ``"ok"``.
+
+    With no same-weekday history yet there is no baseline: any non-empty feed is ``"ok"``.
+    """
+    if rows_in == 0:
+        return "empty"
+    base = volume_baseline(history, day, weeks)
+    return "low" if base is not None and rows_in < min_ratio * base else "ok"
+
+
+def check_volume(day: Any, stats: Iterable[Mapping[str, Any]], warehouse: Warehouse, *,
+                 min_ratio: float = DEFAULT_MIN_VOLUME_RATIO, weeks: int = DEFAULT_VOLUME_WEEKS,
+                 expected_low: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Guard every source's volume BEFORE any partition of the day is replaced; returns ``stats`` unchanged.
+
+    Raises :class:`VolumeAnomaly` naming every source whose feed is empty or low, unless that source is in
+    ``expected_low`` (the run was told: a store closure, a holiday, a source retired). Nothing is loaded then,
+    so the published day stays as it was.
+    """
+    day = as_day(day)
+    if not (isinstance(min_ratio, (int, float)) and 0 <= min_ratio <= 1):
+        raise ConfigError(f"min_volume_ratio must be in [0, 1], got {min_ratio!r}")
+    expected = {check_source(s) for s in expected_low}
+    stats = [dict(st) for st in stats]
+    warehouse.create_schema()
+    bad = []
+    for st in stats:
+        src = check_source(st["source"])
+        history = warehouse.volume_history(src, day, weeks)
+        verdict = volume_verdict(int(st["rows_in"]), history, day, min_ratio=min_ratio, weeks=weeks)
+        base = volume_baseline(history, day, weeks)
+        st["volume"] = {"verdict": verdict, "baseline": base, "expected_low": src in expected}
+        if verdict != "ok" and src not in expected:
+            what = "an empty feed" if verdict == "empty" else (
+                f"{st['rows_in']} rows, below {min_ratio:.0%} of the median {base:g} of the last {weeks} "
+                f"{day:%A}s")
+            bad.append(f"{src}: {what}")
+    if bad:
+        raise VolumeAnomaly(f"{day:%Y-%m-%d}: volume guard failed, nothing was loaded and the published partitions "
+                            f"are unchanged ({'; '.join(bad)}). If this volume is expected, re-run with "
+                            f"expected_low_volume={sorted(b.split(':')[0] for b in bad)}")
+    return stats
+
+
 # -- load ------------------------------------------------------------------------------------------
 def load(day: Any, source: str, *, data_dir: str | os.PathLike, warehouse: Warehouse,
          stats: Mapping[str, Any]) -> dict[str, Any]:
-    """Replace the (day, source) partition and record its ETL-metadata row, in one transaction."""
+    """Replace the (day, source) partition, its ETL-metadata row and its quarantine, in one transaction."""
     t0 = time.perf_counter()
     day = as_day(day)
+    source = check_source(source)
     path = partition_dir(data_dir, "clean", source, day) / "part.parquet"
     if not path.is_file():
         raise InputFileError(f"{path}: no cleaned partition for {source} on {day:%Y-%m-%d}; run transform first")
     kept = pd.read_parquet(path)
+    rejected_path = path.with_name("rejected.parquet")
+    rejected = pd.read_parquet(rejected_path) if rejected_path.is_file() else None
+    if rejected is not None and LINE not in rejected.columns:
+        rejected = _with_line(_by_line(rejected))
     warehouse.create_schema()
     run = {"rows_in": int(stats["rows_in"]), "kept": int(stats["kept"]), "rejected": int(stats["rejected"]),
            "duration_s": 0.0, "status": "loaded"}
     run["duration_s"] = round(float(stats.get("seconds", 0.0)) + time.perf_counter() - t0, 4)
-    loaded = warehouse.replace_partition(day, source, kept, run)
+    loaded = warehouse.replace_partition(day, source, kept, run, rejected=rejected)
     return {"day": f"{day:%Y-%m-%d}", "source": source, **{k: run[k] for k in ("rows_in", "kept", "rejected")},
             "loaded": int(loaded), "status": "loaded"}
 
@@ -298,8 +424,10 @@ def quality_check(day: Any, warehouse: Warehouse, sources: Iterable[str] = SOURC
     sources = sorted(sources)
     m = warehouse.partition_metrics(day).set_index("source")
     runs = warehouse.read_table("etl_runs", day=day).set_index("source")
-    both = m.join(runs, how="outer")
-    present = [s for s in sources if s in m.index and s in runs.index]
+    both = runs.join(m, how="left")  # a partition loaded with 0 rows has no metrics row: it counts as 0s
+    counts = ["fact_rows", "null_rows", "non_positive_amount", "off_day_rows", "distinct_ids"]
+    both[counts] = both[counts].fillna(0).astype("int64")
+    present = [s for s in sources if s in runs.index]
     b = both.loc[present] if present else both.iloc[:0]
     share = (b["rejected"] / b["rows_in"].where(b["rows_in"] > 0)).fillna(0.0) if len(b) else pd.Series(dtype=float)
     checks = {
@@ -315,6 +443,7 @@ def quality_check(day: Any, warehouse: Warehouse, sources: Iterable[str] = SOURC
     score = round(sum(checks.values()) / len(checks), 4)
     details = {"rejected_share": {s: round(float(v), 4) for s, v in share.items()},
                "fact_rows": {s: int(v) for s, v in b["fact_rows"].items()} if len(b) else {}}
+    details["sources"] = list(sources)  # what this check covered: publish acts on these, and only these
     return QualityReport(f"{day:%Y-%m-%d}", checks, score, details)
 
 
@@ -323,17 +452,28 @@ def choose_branch(score: float, threshold: float = PUBLISH_THRESHOLD) -> str:
     return "publish" if score >= threshold else "flag_for_review"
 
 
-def publish(day: Any, warehouse: Warehouse) -> int:
-    """Refresh the day's ``daily_sales`` summary and mark its runs published; returns summary rows."""
-    day = as_day(day)
-    n = warehouse.replace_daily_sales(day, warehouse.summarise_day(day))
-    warehouse.set_status(day, "published")
-    return n
+def _checked(sources: Iterable[str] | None) -> list[str]:
+    if sources is None or isinstance(sources, str):
+        raise ConfigError("publish/flag_for_review need the list of sources the quality check covered")
+    return sorted({check_source(s) for s in sources})
 
 
-def flag_for_review(day: Any, warehouse: Warehouse) -> int:
-    """Mark the day's runs ``needs_review`` (the data stays loaded but is not published)."""
-    return warehouse.set_status(as_day(day), "needs_review")
+def publish(day: Any, warehouse: Warehouse, sources: Iterable[str]) -> int:
+    """Refresh ``daily_sales`` of the CHECKED ``sources`` only, and mark their runs published (one transaction).
+
+    A partial re-run (``sources=["retail"]``) must not publish another source's rows that nobody checked.
+    Returns the number of summary rows written.
+    """
+    day, sources = as_day(day), _checked(sources)
+    if not sources:
+        return 0
+    return warehouse.replace_daily_sales(day, warehouse.summarise_day(day, sources), sources, status="published")
+
+
+def flag_for_review(day: Any, warehouse: Warehouse, sources: Iterable[str]) -> int:
+    """Mark the checked sources' runs ``needs_review`` (loaded, not published: their daily_sales rows are absent)."""
+    day, sources = as_day(day), _checked(sources)
+    return warehouse.set_status(day, "needs_review", sources) if sources else 0
 
 
 def run_summary(day: Any, warehouse: Warehouse) -> dict[str, Any]:
@@ -360,12 +500,16 @@ def write_notification(data_dir: str | os.PathLike, day: Any, payload: Mapping[s
 
 def run_day(day: Any, *, data_dir: str | os.PathLike, warehouse: Warehouse, sources: Iterable[str] = SOURCES,
             rows_per_day: int = DEFAULT_ROWS_PER_DAY, simulate: bool = True, max_loss: float | None = DEFAULT_MAX_LOSS,
-            review_share: float = DEFAULT_REVIEW_SHARE, defect_scale: Mapping[str, float] | None = None) -> dict[str, Any]:
+            review_share: float = DEFAULT_REVIEW_SHARE, defect_scale: Mapping[str, float] | None = None,
+            min_volume_ratio: float = DEFAULT_MIN_VOLUME_RATIO,
+            expected_low_volume: Iterable[str] = ()) -> dict[str, Any]:
     """The whole day without Airflow (what the DAG wires up): every source, then check, branch and publish.
 
-    All transforms run before any load, so a quality failure in one source loads nothing for the day.
+    All transforms and the volume guard run before any load, so a quality or volume failure in one source
+    loads nothing for the day. Only the sources of this run are checked and published.
     """
     day = as_day(day)
+    sources = [check_source(s) for s in sources]
     scale = dict(defect_scale or {})
     todo = available_sources(day, data_dir, sources, simulate=simulate)
     if not todo:
@@ -375,16 +519,18 @@ def run_day(day: Any, *, data_dir: str | os.PathLike, warehouse: Warehouse, sour
         ex = extract(day, s, data_dir=data_dir, rows_per_day=rows_per_day, simulate=simulate,
                      defect_scale=scale.get(s, 1.0))
         stats.append(transform(day, s, data_dir=data_dir, max_loss=max_loss, extract_s=ex["extract_s"]))
+    stats = check_volume(day, stats, warehouse, min_ratio=min_volume_ratio, expected_low=expected_low_volume)
     loads = [load(day, st["source"], data_dir=data_dir, warehouse=warehouse, stats=st) for st in stats]
     report = quality_check(day, warehouse, todo, review_share=review_share)
     branch = choose_branch(report.score)
-    publish(day, warehouse) if branch == "publish" else flag_for_review(day, warehouse)
+    (publish if branch == "publish" else flag_for_review)(day, warehouse, todo)
     return {"day": f"{day:%Y-%m-%d}", "loads": loads, "quality": report.to_dict(), "branch": branch,
             "summary": run_summary(day, warehouse)}
 
 
 __all__ = [
-    "SOURCES", "SOURCE_SHARE", "feed_rows", "DEFAULT_ROWS_PER_DAY", "DEFAULT_MAX_LOSS", "DEFAULT_REVIEW_SHARE", "PUBLISH_THRESHOLD",
+    "SOURCES", "SOURCE_SHARE", "feed_rows", "DEFAULT_MIN_VOLUME_RATIO", "DEFAULT_VOLUME_WEEKS", "LINE",
+    "VolumeAnomaly", "volume_baseline", "volume_verdict", "check_volume", "partition_day", "DEFAULT_ROWS_PER_DAY", "DEFAULT_MAX_LOSS", "DEFAULT_REVIEW_SHARE", "PUBLISH_THRESHOLD",
     "MaxLossExceeded", "QualityReport", "as_day", "source_seed", "partition_dir", "landing_file", "reference_lookups",
     "simulate_feed", "land_feed", "available_sources", "extract", "transform", "load", "quality_check",
     "choose_branch", "publish", "partition_window", "replace_partition_frame", "bind_sources", "RETRYABLE",

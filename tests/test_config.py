@@ -224,3 +224,44 @@ def test_env_false_and_non_env_only_secret_from_a_mapping():
     got = parse_config({"token": "abc"}, env={"PHARMA_KIT_VERBOSE": "off"}, cls=WithToken)
     assert got.token.get() == "abc" and got.verbose is False
     assert kinds({"token": 5}, cls=WithToken) == [("token", "type")]
+
+
+# --- issue 14/17: non-finite thresholds, URL parsing with SQLAlchemy, ports ----------------------------------
+@pytest.mark.parametrize("raw, env, key", [
+    ({"warehouse_url": URL, "max_reject_rate": float("nan")}, None, "max_reject_rate"),
+    ({"warehouse_url": URL}, {"PHARMA_KIT_MAX_REJECT_RATE": "nan"}, "max_reject_rate"),
+    ({"warehouse_url": URL}, {"PHARMA_KIT_MAX_REJECT_RATE": "NaN"}, "max_reject_rate"),
+    ({"warehouse_url": URL}, {"PHARMA_KIT_RETRY__DEADLINE": "inf"}, "retry.deadline"),
+    ({"warehouse_url": URL, "retry": {"max_delay": float("inf")}}, None, "retry.max_delay"),
+    ({"warehouse_url": URL, "retry": {"base_delay": float("-inf")}}, None, "retry.base_delay"),
+    ({"warehouse_url": URL}, {"PHARMA_KIT_RETRY__JITTER": "nan"}, "retry.jitter"),
+])
+def test_non_finite_numbers_are_range_problems(raw, env, key):
+    assert (key, "range") in kinds(raw, env)
+
+
+def test_a_nan_threshold_from_yaml_fails_load_config(yaml_file):
+    p = yaml_file(f"warehouse_url: {URL}\nmax_reject_rate: .nan\n")
+    with pytest.raises(ConfigError, match="max_reject_rate: nan is not a finite number"):
+        load_config(p, env={})
+
+
+def test_a_non_numeric_port_is_a_config_problem_not_a_value_error():
+    assert kinds({"warehouse_url": "postgresql+psycopg://etl@db:abc/dw"}) == [("warehouse_url", "type")]
+    with pytest.raises(ConfigError, match="port"):
+        PipelineConfig(warehouse_url="postgresql://etl@db:abc/dw", warehouse_password=Secret("x")).warehouse_dsn()
+
+
+def test_dsn_escapes_a_password_with_special_characters():
+    from sqlalchemy.engine import make_url
+    pw = "p@ss:w/rd%?#"
+    cfg = parse_config({"warehouse_url": "postgresql+psycopg://etl@db:5432/dw"},
+                       env={"PHARMA_KIT_WAREHOUSE_PASSWORD": pw})
+    u = make_url(cfg.warehouse_dsn())
+    assert (u.username, u.password, u.host, u.port, u.database) == ("etl", pw, "db", 5432, "dw")
+
+
+def test_an_unescaped_at_in_an_env_url_password_is_refused_without_echo():
+    probs = config_problems(None, env={"PHARMA_KIT_WAREHOUSE_URL": "postgresql://etl:p@ssw0rd@db/dw"})
+    assert [(p.key, p.kind) for p in probs] == [("warehouse_url", "type")]
+    assert "ssw0rd" not in probs[0].message and "%40" in probs[0].message

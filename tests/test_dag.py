@@ -2,10 +2,16 @@
 
 Airflow reads ``AIRFLOW_HOME`` at its first import, so the scenarios run in a child process with every
 location pointed into ``tmp``: nothing is written to ``~/airflow``. The child (``python tests/test_dag.py OUT``)
-runs, in order: DagBag import + structure; one date, then a 3-date backfill that starts with the same date
-(so that date runs twice); the review branch; a forced quality failure; a crash injected between DELETE and
-INSERT (a transient error, so it is retried first); and a day without input (the sensor soft-fails, the run
-is skipped). 8 runs, one initdb: ~45 s on an idle 2-core machine, ~90 s when it is busy.
+runs, in order: DagBag import + structure; the first run as the TIMETABLE schedules it (the run triggered at
+D0 + 1 day must load D0, the day its data interval covers), then a 3-date backfill that starts with the same
+date (so that date runs twice); the review branch, then a partial re-run of that day with one source (it must
+publish that source only); a forced quality failure; a crash injected between DELETE and INSERT (a transient
+error, so it is retried first); the failed day again without input (the sensor soft-fails: the skip must
+replace the "failed" notification); a header-only feed (the volume guard fails the day and keeps the old
+partition), then the same feed declared expected; and a misspelt password variable (a config error: not
+retried). 13 runs, one initdb: ~1.5 min on an idle 2-core machine, ~3 min when it is busy.
+
+Every run is triggered at ``day + 1`` (the morning after, as the scheduler does) and loads ``day``.
 """
 from __future__ import annotations
 
@@ -28,13 +34,20 @@ D = ["2025-06-02", "2025-06-03", "2025-06-04", "2025-06-05", "2025-06-06", "2025
 def _fingerprint(wh) -> dict:
     """Warehouse contents as comparable values: a hash of each table (durations excluded) + row counts."""
     out = {}
-    for name in ("sales_fact", "etl_runs", "daily_sales"):
+    for name in ("sales_fact", "etl_runs", "daily_sales", "quarantine"):
         t = wh.read_table(name)
         if name == "etl_runs":
             t = t.drop(columns="duration_s")
         out[name] = {"rows": int(len(t)), "sha": hashlib.sha256(t.to_csv(index=False).encode()).hexdigest()}
     out["partitions"] = {f"{r.sale_date:%Y-%m-%d}/{r.source}": int(r.rows) for r in wh.partition_counts().itertuples()}
     out["status"] = {f"{r.run_date:%Y-%m-%d}/{r.source}": r.status for r in wh.read_table("etl_runs").itertuples()}
+    daily = wh.read_table("daily_sales")
+    out["published"] = {f"{d:%Y-%m-%d}": sorted(g["source"].unique()) for d, g in daily.groupby("sale_date")}
+    out["revenue"] = {f"{d:%Y-%m-%d}/{s}": round(float(v), 2)
+                      for (d, s), v in daily.groupby(["sale_date", "source"])["revenue"].sum().items()}
+    fact = wh.read_table("sales_fact")
+    out["fact_revenue"] = {f"{d:%Y-%m-%d}/{s}": round(float(v), 2)
+                           for (d, s), v in fact.groupby(["sale_date", "source"])["amount"].sum().items()}
     return out
 
 
@@ -45,8 +58,10 @@ def _drive(out_path: str) -> None:  # pragma: no cover - runs in the child
     import pendulum
     from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk import BaseSensorOperator
+    from airflow.timetables.base import DataInterval, TimeRestriction
     from airflow.utils import db
 
+    from pharma_kit import pipeline as pl
     from pharma_kit.errors import TransientError
     from pharma_kit.warehouse import Warehouse
 
@@ -57,7 +72,7 @@ def _drive(out_path: str) -> None:  # pragma: no cover - runs in the child
     dag = bag.get_dag(DAG_ID)
     t = dag.task_dict
     res["structure"] = {
-        "tasks": sorted(t), "schedule": str(dag.schedule), "catchup": dag.catchup,
+        "tasks": sorted(t), "timetable": type(dag.timetable).__name__, "catchup": dag.catchup,
         "mapped": sorted(k for k, v in t.items() if getattr(v, "is_mapped", False)),
         "sensor": isinstance(t["wait_for_inputs"], BaseSensorOperator),
         "sensor_soft_fail": t["wait_for_inputs"].soft_fail, "sensor_mode": t["wait_for_inputs"].mode,
@@ -69,27 +84,49 @@ def _drive(out_path: str) -> None:  # pragma: no cover - runs in the child
         "retry_policy": type(t["check_quality"].retry_policy).__name__,
         "callbacks": [bool(dag.on_success_callback), bool(dag.on_failure_callback)],
         "upstream_of_load": sorted(t["load"].upstream_task_ids),
+        "execution_timeout_s": {k: (v.partial_kwargs.get("execution_timeout") if getattr(v, "is_mapped", False)
+                                    else v.execution_timeout) for k, v in t.items() if k != "wait_for_inputs"},
     }
+    res["structure"]["execution_timeout_s"] = {k: (v.total_seconds() if v is not None else None)
+                                               for k, v in res["structure"]["execution_timeout_s"].items()}
+    # the schedule itself: the run after the one covering [D0 - 1 day, D0) -- what the scheduler would create
+    utc = pendulum.UTC
+    d0 = pendulum.parse(D[0], tz=utc)
+    info = dag.timetable.next_dagrun_info(
+        last_automated_data_interval=DataInterval(d0.subtract(days=1), d0),
+        restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=True))
+    res["scheduled"] = {"run_after": info.run_after.isoformat(),
+                        "interval": [info.data_interval.start.isoformat(), info.data_interval.end.isoformat()],
+                        "partition": f"{pl.partition_day(info.data_interval.start, info.data_interval.end):%Y-%m-%d}"}
     wh = Warehouse()
     runs = res["runs"] = []
+    data = Path(os.environ["PHARMA_KIT_DATA_DIR"])
+    notes = data / "notifications"
 
-    def run(day: str, conf: dict | None = None, label: str = "") -> dict:
+    def run(day: str, conf: dict | None = None, label: str = "", trigger: object = None) -> dict:
         t0 = time.perf_counter()
         # always pass every overridable param: in-process dag.test() reuses the task objects, and a
         # previous run's conf can linger in their params
-        full = {"defect_scale": {}, "simulate": True, **(conf or {})}
-        dr = dag.test(logical_date=pendulum.parse(day), run_conf=full)
+        full = {"defect_scale": {}, "simulate": True, "sources": ["retail", "online", "clinic"],
+                "expected_low_volume": [], **(conf or {})}
+        when = trigger if trigger is not None else pendulum.parse(day, tz=utc).add(days=1)  # the morning after
+        dr = dag.test(logical_date=when, run_conf=full)
         print(f"RUN {label} {day} {dr.state} {time.perf_counter() - t0:.1f}s", file=sys.stderr)
         tis = {f"{ti.task_id}[{ti.map_index}]" if ti.map_index >= 0 else ti.task_id: [str(ti.state), ti.try_number]
                for ti in dr.get_task_instances()}
-        r = {"label": label, "day": day, "state": str(dr.state), "tis": tis, "wh": _fingerprint(wh)}
+        note = notes / f"{day}.json"
+        r = {"label": label, "day": day, "state": str(dr.state), "tis": tis, "wh": _fingerprint(wh),
+             "interval": [str(dr.data_interval_start), str(dr.data_interval_end)], "logical_date": str(dr.logical_date),
+             "note": json.loads(note.read_text()) if note.exists() else None,
+             "seconds": round(time.perf_counter() - t0, 1)}
         runs.append(r)
         return r
 
-    run(D[0], label="first")
+    run(D[0], label="first", trigger=info.run_after)  # exactly the scheduled run's trigger time
     for d in D[0:3]:  # a backfill of 3 dates; its first date re-runs D[0]: the "twice" check
         run(d, label="backfill")
     run(D[4], {"defect_scale": {"online": 2}}, label="review")
+    run(D[4], {"sources": ["retail"]}, label="partial_rerun")
     run(D[5], {"defect_scale": {"online": 8}}, label="quality_fail")
 
     original = Warehouse._insert_rows
@@ -104,8 +141,24 @@ def _drive(out_path: str) -> None:  # pragma: no cover - runs in the child
         run(D[1], label="crash")
     finally:
         Warehouse._insert_rows = original
-    run(D[6], {"simulate": False}, label="no_input")
-    notes = Path(os.environ["PHARMA_KIT_DATA_DIR"]) / "notifications"
+    run(D[5], {"simulate": False}, label="no_input")  # the day that failed above, now without input
+    header = data / "landing" / "retail" / f"{D[0]}.csv"
+    header.parent.mkdir(parents=True, exist_ok=True)
+    header.write_text("transaction_id,order_id,customer_id,store_id,product_id,order_date,quantity,amount\n")
+    run(D[0], label="header_only")
+    run(D[0], {"expected_low_volume": ["retail"]}, label="header_only_expected")
+    header.unlink()
+    saved = {k: os.environ.get(k) for k in ("PHARMA_KIT_WAREHOUSE_URL", "PHARMA_KIT_WAREHOUSE_PASWORD")}
+    os.environ["PHARMA_KIT_WAREHOUSE_URL"] = "postgresql+psycopg://larkspur@127.0.0.1:9/dw?connect_timeout=1"
+    os.environ["PHARMA_KIT_WAREHOUSE_PASWORD"] = "typo-in-the-name"
+    try:
+        run(D[3], label="config_typo")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     res["notifications"] = {p.stem: json.loads(p.read_text()) for p in sorted(notes.glob("*.json"))}
     Path(out_path).write_text(json.dumps(res, indent=1, default=str))
 
@@ -122,20 +175,21 @@ def airflow_results(tmp_path_factory) -> dict:
            "PHARMA_KIT_DATA_DIR": str(tmp / "data"),
            "PHARMA_KIT_WAREHOUSE_URL": f"sqlite:///{tmp / 'data' / 'warehouse.sqlite'}",
            "PHARMA_DAG_RETRIES": "1", "PHARMA_DAG_RETRY_DELAY_S": "1",
-           "PHARMA_DAG_SENSOR_TIMEOUT_S": "2", "PHARMA_DAG_SENSOR_POKE_S": "1",
+           "PHARMA_DAG_SENSOR_TIMEOUT_S": "2", "PHARMA_DAG_SENSOR_POKE_S": "1", "PHARMA_DAG_TASK_TIMEOUT_S": "120",
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     env.pop("PHARMA_KIT_CONFIG", None)
     out = tmp / "results.json"
     log = tmp / "airflow.log"
     with open(log, "w") as fh:
         proc = subprocess.run([sys.executable, __file__, str(out)], env=env, stdout=fh, stderr=subprocess.STDOUT,
-                              timeout=300, cwd=str(tmp))
+                              timeout=900, cwd=str(tmp))
     tail = log.read_text(errors="replace")[-4000:]
     assert proc.returncode == 0 and out.exists(), f"the Airflow driver failed (log {log}):\n{tail}"
     assert existed or not home_airflow.exists(), "something wrote ~/airflow"
     assert (tmp / "airflow_home").is_dir()
     res = json.loads(out.read_text())
     res["_runs"] = {r["label"] + ("" if r["label"] != "backfill" else r["day"]): r for r in res["runs"]}
+    res["_log"] = str(log)
     return res
 
 
@@ -149,16 +203,34 @@ def test_dagbag_imports_without_errors(airflow_results):
 
 def test_dag_structure(airflow_results):
     s = airflow_results["structure"]
-    assert s["tasks"] == ["check_quality", "choose_path", "extract", "flag_for_review", "load", "notify",
-                          "publish", "transform", "wait_for_inputs"]
-    assert s["schedule"] == "@daily" and s["catchup"] is False
+    assert s["tasks"] == ["check_quality", "check_volume", "choose_path", "extract", "flag_for_review", "load",
+                          "notify", "publish", "record_skip", "transform", "wait_for_inputs"]
+    assert s["timetable"] == "CronTriggerTimetable" and s["catchup"] is False
     assert s["mapped"] == ["extract", "load", "transform"]
     assert s["sensor"] and s["sensor_soft_fail"] and s["sensor_mode"] == "reschedule"
     assert s["branch_downstream"] == ["flag_for_review", "publish"]
     assert s["notify_trigger_rule"] == "none_failed_min_one_success"
     assert s["quality_retries"] == 1 and s["quality_backoff"] == 2.0  # PHARMA_DAG_RETRIES=1 in this test
     assert s["retry_policy"] == "ExceptionRetryPolicy" and s["callbacks"] == [True, True]
-    assert s["upstream_of_load"] == ["transform"]
+    assert s["upstream_of_load"] == ["check_volume"]  # the volume guard sits before every load
+
+
+def test_every_task_has_an_execution_timeout(airflow_results):
+    """A hung lock or query fails the try (and is retried) instead of blocking the DAG forever."""
+    timeouts = airflow_results["structure"]["execution_timeout_s"]
+    assert set(timeouts) >= {"record_skip", "extract", "transform", "check_volume", "load", "check_quality", "publish", "notify"}
+    assert set(timeouts.values()) == {120.0}  # PHARMA_DAG_TASK_TIMEOUT_S=120 in this test
+
+
+def test_the_scheduled_run_loads_the_day_its_data_interval_covers(airflow_results):
+    """From the timetable itself: the run triggered at D0 + 1 day covers [D0, D0 + 1 day) and loads D0."""
+    sched = airflow_results["scheduled"]
+    assert sched["run_after"].startswith("2025-06-03T00:00")
+    assert [x[:10] for x in sched["interval"]] == ["2025-06-02", "2025-06-03"] and sched["partition"] == D[0]
+    first = airflow_results["_runs"]["first"]
+    assert first["state"] == "success" and first["logical_date"].startswith("2025-06-03")
+    assert [x[:10] for x in first["interval"]] == ["2025-06-02", "2025-06-03"]
+    assert {k.split("/")[0] for k in first["wh"]["partitions"]} == {D[0]}  # not the day that has just begun
 
 
 def test_one_date_twice_gives_identical_warehouse(airflow_results):
@@ -168,7 +240,7 @@ def test_one_date_twice_gives_identical_warehouse(airflow_results):
     assert first["wh"] == again["wh"]
     assert set(first["wh"]["partitions"]) == {f"{D[0]}/{s}" for s in ("clinic", "online", "retail")}
     assert _states(first, "extract") == ["success"] * 3 and _states(first, "publish") == ["success"]
-    assert _states(first, "flag_for_review") == ["skipped"]
+    assert _states(first, "flag_for_review") == ["skipped"] and _states(first, "record_skip") == ["skipped"]
 
 
 def test_backfill_of_three_dates(airflow_results):
@@ -188,6 +260,17 @@ def test_low_score_takes_the_review_branch(airflow_results):
     assert r["state"] == "success"
     assert _states(r, "flag_for_review") == ["success"] and _states(r, "publish") == ["skipped"]
     assert {v for k, v in r["wh"]["status"].items() if k.startswith(D[4])} == {"needs_review"}
+    assert D[4] not in r["wh"]["published"]  # nothing of a day under review is published
+
+
+def test_a_partial_rerun_publishes_only_what_it_checked(airflow_results):
+    """The day under review re-run with sources=["retail"]: retail is checked and published, online is not."""
+    r = airflow_results["_runs"]["partial_rerun"]
+    assert r["state"] == "success" and _states(r, "publish") == ["success"]
+    assert _states(r, "extract") == ["success"]  # one lane: retail
+    assert r["wh"]["published"][D[4]] == ["retail"]
+    status = {k.split("/")[1]: v for k, v in r["wh"]["status"].items() if k.startswith(D[4])}
+    assert status == {"clinic": "needs_review", "online": "needs_review", "retail": "published"}
 
 
 def test_forced_quality_failure_fails_the_run_and_loads_nothing(airflow_results):
@@ -198,7 +281,7 @@ def test_forced_quality_failure_fails_the_run_and_loads_nothing(airflow_results)
     failed = [v for k, v in r["tis"].items() if k.startswith("transform") and v[0] == "failed"]
     assert failed == [["failed", 1]]  # ... and a DataQualityError is not retried
     assert _states(r, "load") == ["upstream_failed"]
-    assert r["wh"] == runs["review"]["wh"]  # ... so not even the good sources of that day were loaded
+    assert r["wh"] == runs["partial_rerun"]["wh"]  # ... so not even the good sources of that day were loaded
     assert not any(k.startswith(D[5]) for k in r["wh"]["partitions"])
 
 
@@ -209,20 +292,61 @@ def test_crash_between_delete_and_insert_keeps_previous_partition(airflow_result
     assert len(loads) == 3 and all(v == ["failed", 2] for v in loads)  # transient: retried once, then failed
     assert r["wh"] == airflow_results["_runs"]["quality_fail"]["wh"]
     assert r["wh"]["partitions"][f"{D[1]}/retail"] > 0
+    assert r["note"]["run_status"] == "failed"
 
 
-def test_no_input_skips_the_run(airflow_results):
-    r = airflow_results["_runs"]["no_input"]
+def test_no_input_skips_the_run_and_writes_the_skip(airflow_results):
+    runs = airflow_results["_runs"]
+    r = runs["no_input"]
     assert r["state"] == "success"
-    assert set(v[0] for v in r["tis"].values()) == {"skipped"}
-    assert not any(k.startswith(D[6]) for k in r["wh"]["partitions"])
+    assert {k: v[0] for k, v in r["tis"].items() if v[0] != "skipped"} == {"record_skip": "success"}
+    assert not any(k.startswith(D[5]) for k in r["wh"]["partitions"])
+    assert runs["quality_fail"]["note"]["run_status"] == "failed"  # the same day failed before ...
+    assert r["note"]["run_status"] == "skipped" and "no input" in r["note"]["reason"]  # ... the skip replaces it
+
+
+def test_a_header_only_feed_fails_the_volume_guard_and_keeps_the_partition(airflow_results):
+    runs = airflow_results["_runs"]
+    before, r = runs["no_input"]["wh"], runs["header_only"]
+    assert r["state"] == "failed"
+    assert _states(r, "check_volume") == ["failed"] and r["tis"]["check_volume"][1] == 1  # not retried
+    assert _states(r, "load") == ["upstream_failed"]
+    assert r["wh"] == before  # every table exactly as before: the published retail day survives
+    assert r["wh"]["partitions"][f"{D[0]}/retail"] > 300
+    assert r["note"]["run_status"] == "failed"
+
+
+def test_an_expected_empty_feed_loads_and_stays_consistent(airflow_results):
+    """Declared with expected_low_volume, the empty retail feed replaces the partition; the published
+    aggregates follow the fact table (no retail revenue left behind)."""
+    r = airflow_results["_runs"]["header_only_expected"]
+    assert r["state"] == "success" and _states(r, "publish") == ["success"]
+    assert f"{D[0]}/retail" not in r["wh"]["partitions"]
+    assert r["wh"]["published"][D[0]] == ["clinic", "online"]
+    assert f"{D[0]}/retail" not in r["wh"]["revenue"]
+    assert all(r["wh"]["fact_revenue"][k] == v for k, v in r["wh"]["revenue"].items())
+
+
+def test_published_aggregates_always_match_the_fact_table(airflow_results):
+    for r in airflow_results["runs"]:
+        wh = r["wh"]
+        assert all(wh["fact_revenue"][k] == v for k, v in wh["revenue"].items()), r["label"]
+
+
+def test_a_misspelt_password_variable_fails_at_once(airflow_results):
+    r = airflow_results["_runs"]["config_typo"]
+    assert r["state"] == "failed"
+    assert r["tis"]["check_volume"] == ["failed", 1]  # a ConfigError: no retry
+    log = Path(airflow_results["_log"]).read_text(errors="replace")
+    assert "PHARMA_KIT_WAREHOUSE_PASWORD" in log and "typo-in-the-name" not in log
 
 
 def test_callbacks_write_a_summary(airflow_results):
+    runs = airflow_results["_runs"]
+    assert runs["first"]["note"]["run_status"] == "success" and runs["first"]["note"]["loaded"] > 0
+    assert runs["quality_fail"]["note"]["run_status"] == "failed" and runs["quality_fail"]["note"]["loaded"] == 0
     notes = airflow_results["notifications"]
-    assert notes[D[0]]["run_status"] == "success" and notes[D[0]]["loaded"] > 0
     assert notes[D[1]]["run_status"] == "failed"  # the crash run's failure callback
-    assert notes[D[5]]["run_status"] == "failed" and notes[D[5]]["loaded"] == 0
 
 
 def test_dag_file_avoids_the_source_notes_traps():

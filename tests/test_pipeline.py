@@ -149,3 +149,110 @@ def test_notification_is_written_and_overwritten(tmp_path, wh):
     path = pl.write_notification(tmp_path, DAY, s)
     assert path.name == "2025-06-03.json" and pl.write_notification(tmp_path, DAY, s) == path
     assert s["loaded"] == sum(v["loaded"] for v in s["sources"].values()) > 0
+
+
+# -- issue 17: volume guard, publish what was checked, data intervals, edges ---------------------------
+def _header_only(tmp_path, day, source="retail"):
+    path = pl.landing_file(tmp_path, source, day)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(",".join(TRANSACTION_COLUMNS) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_header_only_feed_fails_the_volume_guard_and_keeps_the_published_day(tmp_path, wh):
+    pl.run_day(DAY, data_dir=tmp_path, warehouse=wh)
+    before = _contents(wh)
+    assert (before["fact"]["source"] == "retail").sum() > 300
+    _header_only(tmp_path, DAY)
+    with pytest.raises(pl.VolumeAnomaly, match="retail: an empty feed") as info:
+        pl.run_day(DAY, data_dir=tmp_path, warehouse=wh)
+    assert isinstance(info.value, DataQualityError) and "expected_low_volume=['retail']" in str(info.value)
+    for k, v in _contents(wh).items():  # nothing replaced: fact, metadata and published summary as before
+        pd.testing.assert_frame_equal(v, before[k])
+
+
+def test_an_expected_empty_feed_is_loaded_and_the_published_day_follows_the_fact(tmp_path, wh):
+    pl.run_day(DAY, data_dir=tmp_path, warehouse=wh)
+    _header_only(tmp_path, DAY)
+    r = pl.run_day(DAY, data_dir=tmp_path, warehouse=wh, expected_low_volume=["retail"])
+    assert r["branch"] == "publish"
+    c = _contents(wh)
+    assert "retail" not in set(c["fact"]["source"]) and "retail" not in set(c["daily"]["source"])
+    runs = c["runs"].set_index("source")
+    assert runs.loc["retail", ["rows_in", "kept", "loaded"]].tolist() == [0, 0, 0]
+    fact = c["fact"].groupby("source")["amount"].sum().round(2)
+    daily = c["daily"].groupby("source")["revenue"].sum().round(2)
+    pd.testing.assert_series_equal(fact, daily, check_names=False, atol=0.05)
+
+
+def test_a_low_feed_against_the_same_weekday_median_fails(tmp_path, wh):
+    weeks = [DAY - pd.Timedelta(weeks=k) for k in (4, 3, 2, 1)]
+    for d in weeks:
+        pl.run_day(d, data_dir=tmp_path, warehouse=wh, sources=["clinic"])
+    # a Monday in between is much smaller than a Tuesday, and must not lower the Tuesday baseline
+    pl.run_day(DAY - pd.Timedelta(days=1), data_dir=tmp_path, warehouse=wh, sources=["clinic"], rows_per_day=40)
+    base = pl.volume_baseline(wh.volume_history("clinic", DAY), DAY)
+    assert base == pytest.approx(pd.Series([pl.feed_rows(d, "clinic") for d in weeks]).median())
+    pl.land_feed(DAY, "clinic", tmp_path, rows=int(base * 0.4))
+    with pytest.raises(pl.VolumeAnomaly, match="below 50% of the median"):
+        pl.run_day(DAY, data_dir=tmp_path, warehouse=wh, sources=["clinic"])
+    assert not (wh.read_table("etl_runs")["run_date"] == DAY).any()
+    pl.land_feed(DAY, "clinic", tmp_path, rows=int(base * 0.6))  # a quiet day, not an outage
+    assert pl.run_day(DAY, data_dir=tmp_path, warehouse=wh, sources=["clinic"])["branch"] == "publish"
+    # configurable: a stricter ratio refuses the same feed
+    with pytest.raises(pl.VolumeAnomaly):
+        pl.run_day(DAY, data_dir=tmp_path, warehouse=wh, sources=["clinic"], min_volume_ratio=0.9)
+
+
+def test_volume_verdict_edges():
+    hist = pd.DataFrame({"run_date": pd.to_datetime(["2025-05-27", "2025-06-02", "2025-06-03", "2025-06-10"]),
+                         "rows_in": [100, 10, 500, 900]})
+    v = pl.volume_verdict
+    assert v(0, hist.iloc[:0], DAY) == "empty" and v(1, hist.iloc[:0], DAY) == "ok"  # no baseline yet
+    assert v(49, hist, DAY) == "low" and v(50, hist, DAY) == "ok"  # only 05-27 counts: same weekday, before the day
+    assert v(49, hist, DAY, min_ratio=0.4) == "ok"
+
+
+def test_partition_day_comes_from_the_data_interval():
+    import datetime as dt
+    utc = dt.timezone.utc
+    start, end = dt.datetime(2025, 6, 2, tzinfo=utc), dt.datetime(2025, 6, 3, tzinfo=utc)
+    assert pl.partition_day(start, end) == pd.Timestamp("2025-06-02")
+    assert pl.partition_day(end, end) == pd.Timestamp("2025-06-02")  # an empty interval: the day that just ended
+    with pytest.raises(ConfigError):
+        pl.partition_day(end, start)
+
+
+def test_publish_acts_only_on_the_checked_sources(tmp_path, wh):
+    r = pl.run_day(DAY, data_dir=tmp_path, warehouse=wh, defect_scale={"online": 2})
+    assert r["branch"] == "flag_for_review"
+    again = pl.run_day(DAY, data_dir=tmp_path, warehouse=wh, sources=["retail"])
+    assert again["branch"] == "publish" and again["quality"]["details"]["sources"] == ["retail"]
+    assert set(wh.read_table("daily_sales")["source"]) == {"retail"}
+    status = wh.read_table("etl_runs").set_index("source")["status"].to_dict()
+    assert status == {"clinic": "needs_review", "online": "needs_review", "retail": "published"}
+    with pytest.raises(ConfigError):
+        pl.publish(DAY, wh, None)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "1066-10-14"])
+def test_an_absurd_date_is_refused_before_anything_is_written(tmp_path, wh, day):
+    with pytest.raises(ConfigError, match="outside"):
+        pl.run_day(day, data_dir=tmp_path, warehouse=wh)
+    wh.create_schema()
+    assert len(wh.read_table("sales_fact")) == 0 and not (tmp_path / "staging").exists()
+
+
+def test_quarantined_rows_keep_their_source_line_up_to_the_warehouse(tmp_path, wh):
+    path = pl.land_feed(DAY, "online", tmp_path, rows=60, defect_scale=0)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[7] = lines[7].replace("2025-06-03", "2025-06-01")  # line 8 of the file: another day
+    lines.insert(20, "1,2,3")                                # line 21: a broken line
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pl.run_day(DAY, data_dir=tmp_path, warehouse=wh, sources=["online"], simulate=False)
+    rejected = pd.read_parquet(pl.partition_dir(tmp_path, "clean", "online", DAY) / "rejected.parquet")
+    assert rejected[["line", "reason"]].values.tolist() == [[8, "outside_partition"], [21, "wrong_column_count"]]
+    q = wh.read_table("quarantine")
+    assert q[["line", "reason"]].values.tolist() == [[8, "outside_partition"], [21, "wrong_column_count"]]
+    assert "2025-06-01" in q.loc[0, "record"]
+    assert lines[7].split(",")[0] in q.loc[0, "record"]  # the transaction_id of that line

@@ -154,3 +154,150 @@ def test_same_dtypes_on_every_backend(warehouse):
     assert dtypes == {"sale_date": "datetime64[us]", "source": "str", "transaction_id": "int64", "order_id": "int64",
                       "customer_id": "int64", "store_id": "int64", "product_id": "int64",
                       "order_date": "datetime64[us]", "quantity": "int64", "amount": "float64"}
+
+
+# -- issue 17: never hang, never race, fail fast on config, validate keys ------------------------------
+import sqlite3  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+
+def _hold_lock(url: str):
+    """Another session that holds a lock on the (DAY, retail) partition's etl_runs row; returns release()."""
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(make_url(url).database, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")  # SQLite locks the whole file for writers
+        return lambda: (conn.rollback(), conn.close())
+    engine = sa.create_engine(url)
+    conn = engine.connect()
+    tx = conn.begin()
+    conn.execute(sa.text("SELECT * FROM etl_runs WHERE run_date = :d AND source = 'retail' FOR UPDATE"),
+                 {"d": DAY})
+    return lambda: (tx.rollback(), conn.close(), engine.dispose())
+
+
+def test_a_load_blocked_by_a_lock_gives_up_with_a_transient_error(warehouse, warehouse_url):
+    warehouse.replace_partition(DAY, "retail", _rows(40, 1), _run(40))
+    before = warehouse.read_table("sales_fact")
+    release = _hold_lock(warehouse_url)
+    outcome: dict = {}
+
+    def load():
+        t0 = time.perf_counter()
+        try:
+            with Warehouse(warehouse_url, lock_timeout_s=1.0) as wh:
+                wh.replace_partition(DAY, "retail", _rows(10, 2), _run(10))
+            outcome["result"] = "loaded"
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            outcome["result"] = exc
+        outcome["seconds"] = time.perf_counter() - t0
+
+    th = threading.Thread(target=load, daemon=True)
+    th.start()
+    th.join(timeout=20)
+    hung = th.is_alive()
+    release()
+    th.join(timeout=20)
+    assert not hung, "the load was still waiting for the lock after 20 s (no lock_timeout)"
+    err = outcome["result"]
+    assert isinstance(err, TransientError), err
+    assert "lock" in str(err) and "1 s" in str(err) and outcome["seconds"] < 10
+    pd.testing.assert_frame_equal(warehouse.read_table("sales_fact"), before)
+
+
+def test_postgres_sessions_carry_lock_and_statement_timeouts(warehouse):
+    if warehouse.dialect != "postgresql":
+        pytest.skip("PostgreSQL settings")
+    with Warehouse(os.environ["PHARMA_KIT_WAREHOUSE_URL_PG"], lock_timeout_s=2, statement_timeout_s=30) as wh:
+        with wh.engine.connect() as conn:
+            assert conn.execute(sa.text("SHOW lock_timeout")).scalar() == "2s"
+            assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "30s"
+        with pytest.raises(TransientError, match="statement_timeout"):
+            with Warehouse(os.environ["PHARMA_KIT_WAREHOUSE_URL_PG"], statement_timeout_s=0.2) as slow:
+                with slow._begin() as conn:
+                    conn.execute(sa.text("SELECT pg_sleep(2)"))
+
+
+def test_two_loads_of_one_partition_at_once_are_serialised(warehouse, warehouse_url):
+    """Both start on an empty partition; each sleeps between its DELETE and INSERT. Without a per-partition
+    lock the second INSERT hits the primary key (UniqueViolation on PostgreSQL)."""
+    a, b = _rows(30, 11), _rows(30, 12)
+    b["transaction_id"] = a["transaction_id"].to_numpy()  # same keys: a race would collide
+    results: dict = {}
+    gate = threading.Barrier(2)
+
+    def load(name, rows):
+        try:
+            with Warehouse(warehouse_url) as wh:
+                gate.wait()
+                wh.replace_partition(DAY, "retail", rows, _run(30), on_deleted=lambda conn: time.sleep(1.0))
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            results[name] = exc
+
+    threads = [threading.Thread(target=load, args=(n, r)) for n, r in (("a", a), ("b", b))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert results == {"a": "ok", "b": "ok"}, results
+    fact = warehouse.read_table("sales_fact").drop(columns=["sale_date", "source"])
+    got = fact.sort_values("transaction_id").reset_index(drop=True)
+    exp = [r.sort_values("transaction_id").reset_index(drop=True)[got.columns] for r in (a, b)]
+    assert any(got.equals(e) for e in exp)  # exactly one of the two loads, never a mix
+    assert len(warehouse.read_table("etl_runs")) == 1
+
+
+def test_wrong_password_is_a_config_error_not_a_transient_one(warehouse):
+    if warehouse.dialect != "postgresql":
+        pytest.skip("authentication is PostgreSQL's")
+    url = make_url(os.environ["PHARMA_KIT_WAREHOUSE_URL_PG"])
+    for bad in (url.set(password="not-the-password"), url.set(password="")):
+        wh = Warehouse(bad.render_as_string(hide_password=False))
+        with pytest.raises(ConfigError) as info:
+            wh.create_schema()
+        msg = str(info.value)
+        assert "not-the-password" not in msg and ("credentials" in msg or "authentication" in msg), msg
+        wh.close()
+
+
+@pytest.mark.parametrize("source", ["x" * 40, "Retail", "re tail", "", "retail;--", 7])
+def test_source_names_are_validated(warehouse, source):
+    with pytest.raises(ConfigError, match="invalid source"):
+        warehouse.replace_partition(DAY, source, _rows(5, 1), _run(5))
+    assert len(warehouse.read_table("sales_fact")) == 0
+
+
+def test_an_absurd_date_is_refused_before_the_transaction(warehouse):
+    with pytest.raises(ConfigError, match="outside"):
+        warehouse.replace_partition("9999-12-31", "retail", _rows(5, 1), _run(5))
+    assert len(warehouse.read_table("sales_fact")) == 0 and len(warehouse.read_table("etl_runs")) == 0
+
+
+def test_a_password_with_an_at_sign_never_leaks():
+    raw = "postgresql+psycopg://larkspur:p@ssw0rd@127.0.0.1:9/db"
+    assert "ssw0rd" not in mask_url(raw) and mask_url(raw).endswith("larkspur:***@127.0.0.1:9/db")
+    with pytest.raises(ConfigError, match="%40") as info:  # ambiguous: refused, with the fix in the message
+        Warehouse(raw)
+    assert "ssw0rd" not in str(info.value)
+    ok = Warehouse("postgresql+psycopg://larkspur:p%40ssw0rd@127.0.0.1:9/db")
+    assert "ssw0rd" not in repr(ok) and "127.0.0.1:9" in repr(ok)
+
+
+def test_a_non_numeric_port_is_a_config_error():
+    with pytest.raises(ConfigError, match="port"):
+        Warehouse("postgresql+psycopg://larkspur@127.0.0.1:fivefourthreetwo/db")
+    assert mask_url("postgresql+psycopg://u:pw@h:abc/db") == "<unparseable warehouse URL>"
+
+
+def test_a_misspelt_password_variable_is_flagged_by_resolve_url():
+    env = {"PHARMA_KIT_WAREHOUSE_URL": "postgresql+psycopg://etl@db.example:5432/dw",
+           "PHARMA_KIT_WAREHOUSE_PASWORD": "s3cr3t"}
+    with pytest.raises(ConfigError, match="did you mean PHARMA_KIT_WAREHOUSE_PASSWORD") as info:
+        resolve_url(env=env)
+    assert "s3cr3t" not in str(info.value)
+    with pytest.raises(ConfigError):
+        Warehouse(env=env)

@@ -236,10 +236,12 @@ def score_notes(scored: pd.DataFrame, ties: Ties = "min") -> tuple[str, ...]:
     """
     n = len(scored)
     notes: list[str] = []
-    if 0 < n < N_SCORES:
-        notes.append(f"only {n} customer(s) scored, fewer than {N_SCORES}: there are no quintiles, scores are ranks "
-                     f"1..{n} among these customers (a lone customer scores 1 on r, f and m); do not read the "
-                     "segments as positions in a customer base")
+    if n == 1:
+        notes.append(f"only 1 customer scored, fewer than {N_SCORES}: there are no quintiles, and a lone customer "
+                     "scores 1 on r, f and m whatever they did; do not read the segment as a position in a customer base")
+    elif 1 < n < N_SCORES:
+        notes.append(f"only {n} customers scored, fewer than {N_SCORES}: there are no quintiles, scores are ranks "
+                     f"1..{n} among these customers; do not read the segments as positions in a customer base")
     if n >= 2:
         for score, col in _DIMENSIONS:
             values = scored[col].to_numpy()

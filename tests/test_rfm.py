@@ -345,7 +345,7 @@ def test_too_few_customers_or_full_ties_are_said_in_the_result():
     one = tx([(1, 10, "2025-06-29 12:00", 50.0)])
     res = rfm.rfm_segments(one, "2025-06-30")
     assert res.scored[["r", "f", "m"]].iloc[0].tolist() == [1, 1, 1]  # the arithmetic: NTILE over one row
-    assert len(res.notes) == 1 and "only 1 customer(s)" in res.notes[0]
+    assert len(res.notes) == 1 and "only 1 customer scored" in res.notes[0]
     rng = np.random.default_rng(9)
     for n in (2, 3, 4):
         feed = tx([(i, i, f"2025-06-{int(rng.integers(1, 29)):02d} 10:00", float(rng.integers(1, 99)))

@@ -1,0 +1,380 @@
+"""Lesson 01's cleaning for feeds larger than memory: the same rules and guarantees, in blocks.
+
+:func:`clean_csv_stream` gives the same kept rows, the same quarantine (reason, raw line) and the same
+report as :func:`pharma_kit.quality.clean_csv`, while its memory depends on the block size, not on the file:
+
+1. **Pass 1** reads the file in blocks of lines (:class:`pharma_kit.readers.CsvTextReader`, every physical line
+   accounted for), runs the row rules (nulls, parsing, ranges, lookups, dates) on each block and counts them,
+   and spills the typed columns that the table rules need to disk, hash-partitioned on the rule's key
+   (a grace hash partition): every row that can collide with another lands in the same bucket.
+2. Each bucket is loaded alone and the table rules (duplicates, re-sends, the business key) run on it with the
+   SAME code as in memory; only the line numbers of failing rows are kept (as many as there are defects).
+3. **Pass 2** reads the file again, decides each row's reason (first failing rule, as in memory) and writes
+   kept rows and quarantined rows to Parquet block by block, as it goes.
+
+A table rule streams when its rows can only collide within a key: ``unique`` (its columns) and custom
+predicates that declare ``keys`` (``near_duplicate``); ``freshness`` is a running maximum. Rules that reference
+other rules (``ignore_rules``, ``ignore_exact``) are evaluated together on a partition key they all share.
+"""
+from __future__ import annotations
+
+import math
+import pickle
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from pharma_kit.quality import (
+    CleanResult, MaxLossExceeded, Report, Rule, RuleResult, RuleSet, SAMPLE_SIZE, _jsonable, _ruleset, _skip_note,
+    split_rows, validate,
+)
+from pharma_kit.readers import READER_REASONS, CsvTextReader, _accounting
+
+ROW_CHECKS = ("not_null", "dtype", "range", "allowed", "regex", "referential", "no_future")
+#: Lines per block when streaming (about 40-60 MB of Python strings at the peak of a block).
+STREAM_BLOCK_LINES = 50_000
+#: Target rows per spill bucket.
+BUCKET_ROWS = 250_000
+
+
+@dataclass
+class StreamResult:
+    """What :func:`clean_csv_stream` wrote and found: counts, the report, the line account; rows are on disk."""
+
+    path: Path
+    kept_path: Path | None
+    quarantine_path: Path | None
+    n_kept: int
+    n_quarantined: int
+    counts: dict[str, int]
+    reasons: list[str]
+    report: Report = field(repr=False)
+    blank_lines: list[int] = field(default_factory=list, repr=False)
+    extra_columns: list[str] = field(default_factory=list)
+    had_bom: bool = False
+    problems: list[str] = field(default_factory=list, repr=False)
+    lines: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def n_in(self) -> int:
+        return self.n_kept + self.n_quarantined
+
+    @property
+    def loss_rate(self) -> float:
+        return self.n_quarantined / self.n_in if self.n_in else 0.0
+
+    def summary(self) -> pd.DataFrame:
+        """Quarantined rows per reason, as :meth:`CleanResult.summary`."""
+        order = [r for r in self.reasons if self.counts.get(r, 0) > 0]
+        order += sorted(set(k for k, v in self.counts.items() if v) - set(order))
+        rows = np.array([self.counts[r] for r in order], dtype="int64")
+        return pd.DataFrame({"rows": rows, "rate": rows / self.n_in if self.n_in else rows * 0.0},
+                            index=pd.Index(order, name="reason", dtype="str"))
+
+    def line_accounting(self) -> dict[str, int]:
+        return CleanResult.line_accounting(self)  # same check, same message
+
+    def check_max_loss(self, max_loss: float | None) -> "StreamResult":
+        return CleanResult.check_max_loss(self, max_loss)
+
+    @property
+    def quarantine(self) -> pd.DataFrame:  # for CleanResult.check_max_loss's message
+        return _Len(self.n_quarantined)
+
+    def __repr__(self) -> str:
+        return (f"StreamResult(kept={self.n_kept:,}, quarantine={self.n_quarantined:,}, "
+                f"loss={self.loss_rate:.2%})")
+
+
+class _Len:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+# --------------------------------------------------------------------------- planning the table rules
+def _key_of(rule: Rule, rs: RuleSet) -> set[str]:
+    p = rule.params
+    if rule.check == "unique":
+        cols = p.get("columns", "all")
+        return set(rs.column_names) if cols == "all" else set(cols)
+    if rule.check == "custom":
+        if not p.get("keys"):
+            raise ValueError(f"rule {rule.name!r}: a custom rule streams only when it declares its `keys`")
+        return set(p["keys"])
+    raise ValueError(f"rule {rule.name!r}: check {rule.check!r} cannot be partitioned")
+
+
+def _deps(rule: Rule, rs: RuleSet) -> list[Rule]:
+    names = list(rule.params.get("ignore_rules") or [])
+    out = [r for r in rs.rules if r.name in names]
+    return out
+
+
+@dataclass
+class _Family:
+    key: set[str]
+    rules: list[Rule]       # rules whose masks this family decides
+    evaluate: list[Rule]    # rules run on each bucket (own + referenced), in declaration order
+
+
+def plan_families(rs: RuleSet) -> tuple[list[_Family], list[Rule]]:
+    """Group the table rules into partition families; return them and the freshness rules."""
+    fams: list[_Family] = []
+    fresh: list[Rule] = []
+    for rule in rs.rules:
+        if rule.check in ROW_CHECKS:
+            continue
+        if rule.check == "freshness":
+            fresh.append(rule)
+            continue
+        key = _key_of(rule, rs)
+        deps = _deps(rule, rs)
+        for d in deps:
+            key &= _key_of(d, rs)
+        if not key:
+            raise ValueError(f"rule {rule.name!r} shares no key column with the rules it references")
+        for f in fams:
+            if f.key & key:
+                f.key &= key
+                f.rules.append(rule)
+                break
+        else:
+            f = _Family(set(key), [rule], [])
+            fams.append(f)
+    for f in fams:
+        want = {r.name for r in f.rules}
+        for r in f.rules:
+            want |= {d.name for d in _deps(r, rs)}
+        f.evaluate = [r for r in rs.rules if r.name in want]
+        for r in f.evaluate:
+            if not f.key <= _key_of(r, rs):
+                raise ValueError(f"rule {r.name!r} cannot be decided on partitions of {sorted(f.key)}")
+    return fams, fresh
+
+
+# --------------------------------------------------------------------------- the streaming cleaner
+def _merge_result(acc: dict[str, list], r: RuleResult, raw_sample: list) -> None:
+    a = acc.setdefault(r.rule.name, [0, [], []])
+    a[0] += r.failing
+    room = SAMPLE_SIZE - len(a[1])
+    if room > 0:
+        a[1].extend(r.sample_index[:room])
+        a[2].extend(raw_sample[:room])
+
+
+def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | None = None,
+                     products: pd.DataFrame | None = None, max_loss: float | None = None,
+                     rules: RuleSet | Mapping[str, Any] | None = None, extra: str = "ignore",
+                     kept_path: str | Path | None = None, quarantine_path: str | Path | None = None,
+                     block_lines: int = STREAM_BLOCK_LINES, spill_dir: str | Path | None = None,
+                     n_buckets: int | None = None) -> StreamResult:
+    """Clean a CSV of any size with :func:`~pharma_kit.quality.clean_csv`'s rules and results, in flat memory.
+
+    ``kept_path`` / ``quarantine_path``: Parquet files written block by block (typed kept rows with a ``line``
+    column; quarantined rows as text with ``reason`` and ``raw_line``). ``None`` skips writing that part.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rs = _ruleset(rules)
+    as_of = pd.Timestamp(as_of)
+    lookups = {k: v for k, v in {"stores": stores, "products": products}.items() if v is not None}
+    path = Path(path)
+    row_rules = RuleSet(rs.name, rs.columns, tuple(r for r in rs.rules if r.check in ROW_CHECKS))
+    fams, fresh = plan_families(rs)
+    size = path.stat().st_size if path.exists() else 0
+    if n_buckets is None:
+        n_buckets = max(1, min(512, math.ceil(size / 60 / BUCKET_ROWS)))
+    tmp = Path(tempfile.mkdtemp(prefix="pharma_kit_quality_", dir=spill_dir))
+    try:
+        # ---------------------------------------------------------------- pass 1: row rules, spill, freshness
+        reader = CsvTextReader(path, rs.column_names, extra=extra, block_lines=block_lines)
+        acc: dict[str, list] = {}
+        skipped: dict[str, str] = {}
+        n_rows = 0
+        newest: dict[str, tuple] = {}  # freshness rule -> (value, line, raw text)
+        first_line: int | None = None
+        for block in reader.blocks():
+            if not len(block.frame):
+                continue
+            if first_line is None:
+                first_line = int(block.frame.index[0])
+            n_rows += len(block.frame)
+            rep = validate(block.frame, row_rules, as_of=as_of, lookups=lookups)
+            for r in rep.results:
+                if r.failing is None:
+                    skipped[r.rule.name] = r.note
+                    continue
+                _merge_result(acc, r, r.sample_values)
+            typed = rep.typed
+            for f_i, fam in enumerate(fams):
+                key = sorted(fam.key, key=rs.column_names.index)
+                h = pd.util.hash_pandas_object(typed[key], index=False).to_numpy() % np.uint64(n_buckets)
+                for b in np.unique(h):
+                    part = typed.iloc[np.flatnonzero(h == b)]
+                    with open(tmp / f"f{f_i}_b{int(b)}.pkl", "ab") as fh:
+                        pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            for rule in fresh:
+                col = typed[rule.column]
+                if col.notna().any():  # NaT is int64's minimum: argmax finds the first newest value
+                    pos = int(np.argmax(col.to_numpy().astype("datetime64[us]").astype("int64")))
+                    val = col.iloc[pos]
+                    if rule.name not in newest or newest[rule.name][0] is None or val > newest[rule.name][0]:
+                        newest[rule.name] = (val, int(col.index[pos]), block.frame[rule.column].iloc[pos])
+                elif rule.name not in newest:
+                    newest[rule.name] = (None, None, None)
+        blank, spans = reader.blank_lines, reader.spans
+
+        # ---------------------------------------------------------------- buckets: table rules
+        flagged: dict[str, np.ndarray] = {}
+        for f_i, fam in enumerate(fams):
+            sub = RuleSet(rs.name, rs.columns, tuple(fam.evaluate))
+            own = {r.name for r in fam.rules}
+            found: dict[str, list[np.ndarray]] = {r: [] for r in own}
+            for b in range(n_buckets):
+                p = tmp / f"f{f_i}_b{b}.pkl"
+                if not p.exists():
+                    continue
+                parts = []
+                with open(p, "rb") as fh:
+                    while True:
+                        try:
+                            parts.append(pickle.load(fh))
+                        except EOFError:
+                            break
+                bucket = pd.concat(parts) if len(parts) > 1 else parts[0]
+                del parts
+                rep = validate(bucket, sub, as_of=as_of, lookups=lookups)
+                for name in own:
+                    m = rep.masks[name].to_numpy()
+                    found[name].append(bucket.index.to_numpy()[m])
+                del bucket, rep
+                p.unlink()
+            for name, arrs in found.items():
+                flagged[name] = np.sort(np.concatenate(arrs)) if arrs else np.empty(0, dtype="int64")
+        fresh_fail: dict[str, int | None] = {}
+        for rule in fresh:
+            val, line, _ = newest.get(rule.name, (None, None, None))
+            limit = as_of - pd.Timedelta(rule.params.get("max_age", "1D"))
+            if n_rows and (val is None or val < limit):
+                fresh_fail[rule.name] = line if line is not None else first_line
+            else:
+                fresh_fail[rule.name] = None
+
+        # ---------------------------------------------------------------- the report, as validate builds it
+        results = []
+        for rule in rs.rules:
+            if rule.name in skipped:
+                results.append(RuleResult(rule, None, n_rows, [], [], note=skipped[rule.name] or _skip_note(rule)))
+            elif rule.name in flagged:
+                lines = flagged[rule.name]
+                sample = [int(x) for x in lines[:SAMPLE_SIZE]]
+                results.append(RuleResult(rule, int(len(lines)), n_rows, sample, list(sample)))
+            elif rule.name in fresh_fail:
+                line = fresh_fail[rule.name]
+                raw_val = newest.get(rule.name, (None, None, None))[2] if line is not None else None
+                results.append(RuleResult(rule, int(line is not None), n_rows,
+                                          [] if line is None else [line],
+                                          [] if line is None else [_jsonable(raw_val)]))
+            else:
+                n, idx, vals = acc.get(rule.name, [0, [], []])
+                results.append(RuleResult(rule, n, n_rows, idx, vals))
+        report = Report(rs.name, n_rows, as_of, results)
+
+        # ---------------------------------------------------------------- pass 2: decide and write as it goes
+        reader2 = CsvTextReader(path, rs.column_names, extra=extra, block_lines=block_lines)
+        kept_writer = quarantine_writer = None
+        counts: dict[str, int] = {}
+        n_kept = n_q = 0
+        error_rules = [r for r in rs.rules if r.severity == "error" and r.name not in skipped]
+        for block in reader2.blocks():
+            frame = block.frame
+            rep = validate(frame, row_rules, as_of=as_of, lookups=lookups)
+            lines = frame.index.to_numpy()
+            reasons = {}
+            for r in error_rules:
+                if r.name in rep.masks:
+                    reasons[r.name] = rep.masks[r.name]
+                elif r.name in flagged:
+                    reasons[r.name] = pd.Series(np.isin(lines, flagged[r.name]), index=frame.index)
+                elif r.name in fresh_fail:
+                    reasons[r.name] = pd.Series(lines == (fresh_fail[r.name] or -1), index=frame.index)
+            res = split_rows(rep.typed, reasons)
+            kept = res.kept
+            for c in rs.columns:
+                if c.dtype == "int64":
+                    kept[c.name] = kept[c.name].astype("int64")
+                elif c.dtype in ("float64", "money"):
+                    kept[c.name] = kept[c.name].astype("float64")
+                elif c.dtype == "datetime":
+                    kept[c.name] = kept[c.name].astype("datetime64[us]")
+            quarantine = frame.loc[res.quarantine.index].copy()
+            quarantine["reason"] = res.quarantine["reason"]
+            quarantine["raw_line"] = block.raw_lines.reindex(quarantine.index)
+            if len(block.rejected):
+                quarantine = pd.concat([quarantine, block.rejected]).sort_index(kind="stable")
+            for r, n in quarantine["reason"].value_counts().items():
+                counts[r] = counts.get(r, 0) + int(n)
+            n_kept += len(kept)
+            n_q += len(quarantine)
+            if kept_path is not None and len(kept):
+                t = pa.Table.from_pandas(kept.reset_index(), preserve_index=False)
+                if kept_writer is None:
+                    kept_writer = pq.ParquetWriter(kept_path, t.schema)
+                kept_writer.write_table(t)
+            if quarantine_path is not None and len(quarantine):
+                q = quarantine.reset_index().astype({c: "str" for c in rs.column_names + ["reason", "raw_line"]})
+                t = pa.Table.from_pandas(q, preserve_index=False, schema=_quarantine_schema(rs))
+                if quarantine_writer is None:
+                    quarantine_writer = pq.ParquetWriter(quarantine_path, t.schema)
+                quarantine_writer.write_table(t)
+        for w, p, schema in ((kept_writer, kept_path, None), (quarantine_writer, quarantine_path, True)):
+            if w is not None:
+                w.close()
+            elif p is not None:  # nothing to write: still leave a valid, empty file with the right columns
+                pq.write_table(_empty_table(rs, quarantine=bool(schema)), p)
+        reasons_order = [r.name for r in error_rules] + [r for r in READER_REASONS if counts.get(r)]
+        acct = _accounting(reader2.n_lines, reader2.header_line, reader2.blank_lines, n_kept + n_q, reader2.spans)
+        out = StreamResult(path, None if kept_path is None else Path(kept_path),
+                           None if quarantine_path is None else Path(quarantine_path), n_kept, n_q, counts,
+                           reasons_order, report, blank, reader.extra_columns, reader.had_bom, reader2.problems, acct)
+        _ = spans
+        out.line_accounting()
+        return out.check_max_loss(max_loss)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _quarantine_schema(rs: RuleSet):
+    import pyarrow as pa
+
+    return pa.schema([("line", pa.int64())] + [(c, pa.string()) for c in rs.column_names]
+                     + [("reason", pa.string()), ("raw_line", pa.string())])
+
+
+def _empty_table(rs: RuleSet, quarantine: bool):
+    import pyarrow as pa
+
+    if quarantine:
+        return _quarantine_schema(rs).empty_table()
+    types = {"int64": pa.int64(), "float64": pa.float64(), "money": pa.float64(), "datetime": pa.timestamp("us"),
+             "str": pa.string()}
+    return pa.schema([("line", pa.int64())] + [(c.name, types[c.dtype]) for c in rs.columns]).empty_table()
+
+
+def read_stream_output(result: StreamResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load what :func:`clean_csv_stream` wrote as ``(kept, quarantine)`` frames indexed by line (small files only)."""
+    kept = pd.read_parquet(result.kept_path).set_index("line")
+    q = pd.read_parquet(result.quarantine_path).set_index("line")
+    return kept, q
+
+
+__all__ = ["StreamResult", "clean_csv_stream", "plan_families", "read_stream_output", "MaxLossExceeded"]

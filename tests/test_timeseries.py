@@ -464,6 +464,11 @@ def test_closures_are_expected_zeros_and_no_data_days_are_never_flagged():
         ts.residual_anomalies(s, closures=[pd.Timestamp("2024-12-25 09:00")])
     with pytest.raises(ValueError, match="closures must be dates"):
         ts.residual_anomalies(s, closures=["not a date"])
+    with pytest.raises(ValueError, match="closures are time-zone aware"):
+        ts.residual_anomalies(s, closures=pd.DatetimeIndex(["2024-12-25"], tz="UTC"))
+    local = s.tz_localize("Europe/Berlin")
+    r_local = ts.residual_anomalies(local, closures=["2024-12-25"])  # plain dates: local days of the series
+    assert r_local["is_anomaly"].sum() == 0 and r_local.loc[local.index[local.index.day_of_year == 360][0], "expected"] == 0
 
 
 def test_log_scale_refuses_negative_sales_and_unknown_scales():

@@ -234,3 +234,67 @@ def test_stored_notebook_shows_no_timing_outside_ignored_cells():
             assert "nbval-ignore-output" in cell.metadata.get("tags", []), cell.source[:80]
     assert timed >= 1, "the drill-mode timing cell should be in the notebook"
     assert any("pick(" in c.source for c in nb.cells if c.cell_type == "code")
+
+
+# --- the terminal's own wording and bookkeeping (issue 14 §3) ------------------------------------------------
+def test_terminal_not_attempted_speaks_terminal(tmp_path, capsys):
+    stub = tmp_path / "drill_dedup_latest.py"
+    assert cli.run(_args("--stub", "dedup-latest", "--out", str(stub))) == 0
+    capsys.readouterr()
+    assert cli.run(_args("--check", str(stub))) == 1
+    out = capsys.readouterr().out
+    assert "Not attempted" in out and "check()" not in out and "--check" in out
+    assert "dedup-latest" not in mode.load_progress() or not mode.load_progress()["dedup-latest"].get("attempts")
+
+
+def test_untouched_sql_stub_is_not_attempted(tmp_path, capsys):
+    out = tmp_path / "late.sql"
+    assert cli.run(_args("--stub", "late-arriving-data", "--out", str(out))) == 0
+    capsys.readouterr()
+    assert cli.run(_args("--check", str(out))) == 1
+    text = capsys.readouterr().out
+    assert "Not attempted" in text and "Incorrect" not in text
+    assert not mode.load_progress().get("late-arriving-data", {}).get("sql_solved")
+
+
+def test_viewing_the_solution_is_recorded(tmp_path, capsys):
+    code = cli.interactive(_args("--id", "pivot", "--dir", str(tmp_path)), input_fn=lambda p: "s")
+    assert code == 1
+    assert mode.load_progress()["pivot"]["solution_viewed"] is True
+    assert cli.run(_args("--solution", "unpivot")) == 0
+    assert mode.load_progress()["unpivot"]["solution_viewed"] is True
+
+
+def test_rechecking_a_solved_file_sets_no_best_time_and_keeps_the_file(tmp_path, capsys):
+    stub = tmp_path / "drill_dedup_latest.py"
+    stub.write_text(CORRECT_DEDUP)                      # solved in an earlier session
+    clock = FakeClock()
+    code = cli.interactive(_args("--id", "dedup-latest", "--dir", str(tmp_path)), input_fn=lambda p: "", clock=clock)
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Stub written" not in out and "already holds your edits" in out
+    assert stub.read_text() == CORRECT_DEDUP
+    rec = mode.load_progress()["dedup-latest"]
+    assert rec["solved"] and rec.get("best_seconds") is None
+
+
+def test_fresh_stub_solved_in_session_records_its_time(tmp_path, capsys):
+    stub = tmp_path / "drill_dedup_latest.py"
+    clock = FakeClock()
+
+    def solve(prompt: str) -> str:
+        stub.write_text(CORRECT_DEDUP)
+        clock.t += 42.0
+        return ""
+
+    assert cli.interactive(_args("--id", "dedup-latest", "--dir", str(tmp_path)), input_fn=solve, clock=clock) == 0
+    assert mode.load_progress()["dedup-latest"]["best_seconds"] == 42.0
+
+
+def test_terminal_hint_past_the_last(tmp_path, capsys):
+    n = len(bank.get("pivot").question.hints)
+    answers = iter(["h"] * (n + 1) + ["q"])
+    assert cli.interactive(_args("--id", "pivot", "--dir", str(tmp_path)), input_fn=lambda p: next(answers)) == 1
+    out = capsys.readouterr().out
+    assert f"Hint {n}/{n}" in out and "No more hints" in out and ".solution()" not in out
+    assert mode.load_progress()["pivot"]["hints"] == n

@@ -175,3 +175,42 @@ def test_select_and_get():
     assert all(d.kind == "review" for d in bank.select(kind="review"))
     with pytest.raises(KeyError, match="known"):
         bank.get("no-such-drill")
+
+
+# --- issue 14: the boundary where each classic bug lives is a FIXED case (round 0), not left to chance --------
+BOUNDARY_BUGS = [
+    ("sessionize", "gap.dt.seconds drops whole days of the gap"),
+    ("cohort-retention", "month difference ignoring the year"),
+    ("review-retry-everything", "still retries every error except a data-quality one"),
+    ("review-append-on-retry", "drop_duplicates(keep='last') on the key keeps rows the batch no longer has"),
+    ("review-append-on-retry", "append then drop_duplicates keeps stale rows"),
+]
+
+
+@pytest.mark.parametrize(("drill_id", "label"), BOUNDARY_BUGS)
+def test_classic_bug_fails_on_a_fixed_edge_case(drill_id, label):
+    q = bank.get(drill_id).question
+    fixed = len(q.cases(np.random.default_rng(12345)))
+    result = q.check(q.wrong_answers[label], seed=0)
+    assert result.status in ("incorrect", "error") and result.cases_run <= fixed, result
+
+
+# --- issue 14: an index, order or name is checked if and only if the prompt asks for it -------------------------
+@pytest.mark.parametrize("drill", bank.ALL, ids=lambda d: d.id)
+def test_index_is_checked_only_when_the_prompt_fixes_it(drill):
+    q = drill.question
+    prompt = q.prompt.lower()
+    if not q.check_index:
+        assert "fresh" not in prompt and "index" not in prompt, "the prompt fixes an index the checker ignores"
+    elif "fresh" not in prompt:
+        expected = q.runner(q.reference, q.cases(np.random.default_rng(0))[0])
+        frames = expected if isinstance(expected, list) else [expected]
+        assert all("index" in prompt or not isinstance(f, pd.DataFrame) for f in frames), (
+            "the checker compares index labels, but the prompt asks for neither a fresh index nor a named one")
+
+
+def test_all_null_sums_are_stated_in_the_prompt():
+    for drill_id in ("named-aggregation", "percent-of-total", "monthly-resample", "month-over-month", "running-total",
+                     "top-n-per-group", "pivot", "rolling-7-days"):
+        prompt = bank.get(drill_id).question.prompt
+        assert "null" in prompt and ("0 when all" in prompt or "only null" in prompt or "NaN when" in prompt), drill_id

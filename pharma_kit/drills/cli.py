@@ -18,6 +18,7 @@ from typing import Callable
 from pharma_kit.drills import bank, mode
 from pharma_kit.drills.model import Drill
 from pharma_kit.errors import ConfigError
+from pharma_kit.exercises.core import CheckResult
 
 HEADER = re.compile(r"^(?:#|--)\s*pharma-kit drill:\s*(\S+)", re.MULTILINE)
 
@@ -65,15 +66,35 @@ def sql_stub(drill: Drill) -> str:
     return "\n".join(lines)
 
 
-def write_stub(drill: Drill, path: Path) -> Path:
-    """Write the stub (.sql for a SQL answer); never overwrite a file the learner has edited."""
+def ensure_stub(drill: Drill, path: Path) -> tuple[Path, bool]:
+    """Write the stub (.sql for a SQL answer) unless the learner has edited the file; say whether it is fresh."""
     text = sql_stub(drill) if path.suffix.lower() == ".sql" else drill.stub()
     if path.exists() and path.read_text(encoding="utf-8") != text:
-        print(f"{path} already exists; keeping your version")
-        return path
+        return path, False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    return path, True
+
+
+def write_stub(drill: Drill, path: Path) -> Path:
+    """Write the stub (.sql for a SQL answer); never overwrite a file the learner has edited."""
+    path, fresh = ensure_stub(drill, path)
+    if not fresh:
+        print(f"{path} already exists; keeping your version")
     return path
+
+
+def _untouched(result: CheckResult, path: Path) -> CheckResult:
+    """The terminal's wording for a stub nobody has filled in yet (no notebook 'check()' to run again)."""
+    return CheckResult(result.question, "not attempted",
+                       f"{path} still holds the stub: write your answer there and save, then press Enter in drill "
+                       f"mode (or run: pharma-kit drill --check {path})")
+
+
+def _is_sql_stub(query: str) -> bool:
+    """The .sql stub's placeholder (or nothing at all) is not an attempt."""
+    body = " ".join(query.split()).rstrip(";").strip().upper()
+    return body in ("", "SELECT 1")
 
 
 def _drill_for_file(path: Path, drill_id: str | None) -> Drill:
@@ -96,6 +117,9 @@ def check_file(path: Path, drill_id: str | None = None, seed: int | None = None,
                           if not line.lstrip().startswith("--"))
         if drill.sql is None:
             raise ConfigError(f"{drill.id} has no SQL twin; answer it in Python")
+        if _is_sql_stub(query):
+            print(_untouched(CheckResult(drill.id, "not attempted", ""), path))
+            return 1
         result = drill.check_sql(query, seed=seed)
         print(result)
         mode.record(drill.id, sql_solved=result.passed)
@@ -113,7 +137,7 @@ def check_file(path: Path, drill_id: str | None = None, seed: int | None = None,
         print(f"💥 {path}: no function named {drill.func_name}()")
         return 2
     result = drill.check(fn, seed=seed)
-    print(result)
+    print(_untouched(result, path) if result.status == "not attempted" else result)
     if result.status != "not attempted":
         mode.record(drill.id, attempts=1, solved=result.passed, seconds=seconds if result.passed else None)
     return 0 if result.passed else 1
@@ -132,10 +156,14 @@ def interactive(args: argparse.Namespace, input_fn: Callable[[str], str] = input
     """Pick a drill, write its stub, wait for Enter, check; 'h' hint, 's' solution, 'q' quit."""
     drill = _drill(args.drill_id) if args.drill_id else mode.choose(args.topic, args.level, args.seed, args.kind)
     mode.record(drill.id, seen=1)
-    path = write_stub(drill, _stub_path(drill, args.dir, args.out))
+    path, fresh = ensure_stub(drill, _stub_path(drill, args.dir, args.out))
     drill.show()
-    print(f"\n✍️  Stub written to {path}. Edit it, then press Enter to check "
-          "('h' = next hint, 's' = solution, 'q' = quit).")
+    if fresh:
+        print(f"\n✍️  Stub written to {path}. Edit it, then press Enter to check "
+              "('h' = next hint, 's' = solution, 'q' = quit).")
+    else:
+        print(f"\n📄 {path} already holds your edits; keeping it (not timed: the clock only times a fresh stub). "
+              "Press Enter to check ('h' = next hint, 's' = solution, 'q' = quit).")
     start, hints = clock(), 0
     while True:
         try:
@@ -145,14 +173,20 @@ def interactive(args: argparse.Namespace, input_fn: Callable[[str], str] = input
         if answer == "q":
             return 1
         if answer == "h":
+            if hints >= len(drill.question.hints):
+                print(f"No more hints: all {len(drill.question.hints)} are above. Compare your answer with the first "
+                      "difference the check reports, or type 's' for the solution.")
+                continue
             hints += 1
             mode.record(drill.id, hints=1)
             drill.hint(hints)
             continue
         if answer == "s":
+            mode.record(drill.id, solution_viewed=True)
             drill.solution()
             return 1
-        code = check_file(path, drill.id, args.seed, seconds=clock() - start)
+        # a best time needs a timed attempt: a fresh stub, solved in this session
+        code = check_file(path, drill.id, args.seed, seconds=clock() - start if fresh else None)
         if code == 0:
             print(f"⏱ {clock() - start:.1f} s, {hints} hint(s)")
             return 0
@@ -187,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if args.solution:
             _drill(args.solution).solution()
+            mode.record(args.solution, solution_viewed=True)
             return 0
         return interactive(args)
     except ConfigError as exc:

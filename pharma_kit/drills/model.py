@@ -167,23 +167,37 @@ def twice(arg: str) -> Callable[[Callable, dict[str, Any]], Any]:
 
 
 def retry_runner(fn: Callable, case: dict[str, Any]) -> dict[str, Any]:
-    """Runner for the retry review: a scripted flaky operation and a fake sleep record what the function did."""
+    """Runner for the retry review: a scripted flaky operation and a fake sleep record what the function did.
+
+    Script steps: 'transient' raises TransientError, 'quality' DataQualityError, 'other' a ValueError (a bug or a
+    bad setting: not transient either), 'ok' returns 42. An error the operation raised and the function let through
+    is part of the outcome; any other exception is the function's own bug and propagates.
+    """
     script = list(case["script"])
     calls: list[int] = []
     sleeps: list[float] = []
+    raised: list[BaseException] = []
 
     def op() -> int:
         calls.append(1)
         kind = script[len(calls) - 1] if len(calls) <= len(script) else "ok"
+        exc: Exception | None = None
         if kind == "transient":
-            raise TransientError(f"attempt {len(calls)}: connection reset by the warehouse")
-        if kind == "quality":
-            raise DataQualityError("row 3: amount is negative")
+            exc = TransientError(f"attempt {len(calls)}: connection reset by the warehouse")
+        elif kind == "quality":
+            exc = DataQualityError("row 3: amount is negative")
+        elif kind == "other":
+            exc = ValueError("config: batch_size must be a positive integer, got 'ten'")
+        if exc is not None:
+            raised.append(exc)
+            raise exc
         return 42
 
     try:
         outcome = f"returned {fn(op, attempts=case['attempts'], base_delay=case['base_delay'], sleep=sleeps.append)}"
-    except (TransientError, DataQualityError) as exc:
+    except Exception as exc:
+        if not any(exc is e for e in raised):
+            raise
         outcome = f"raised {type(exc).__name__}"
     return {"outcome": outcome, "calls": len(calls), "sleeps": sleeps}
 

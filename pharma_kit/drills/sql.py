@@ -72,7 +72,8 @@ def as_is(df: pd.DataFrame, case: dict[str, Any]) -> pd.DataFrame:
 def indexed(col: str) -> Post:
     """Post-processor: move ``col`` into the index."""
     def post(df: pd.DataFrame, case: dict[str, Any]) -> pd.DataFrame:
-        return df.set_index(col)
+        # an explicit Index: pandas 3's set_index turns consecutive integer keys into a RangeIndex
+        return df.drop(columns=col).set_axis(pd.Index(df[col].to_numpy(), name=col), axis=0)
     return post
 
 

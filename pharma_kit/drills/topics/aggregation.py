@@ -62,19 +62,42 @@ ORDER BY customer_id
 """
 
 
+def customer_summary_unsorted(lines: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: one aggregate per column, groupby(sort=False) (no order is asked)."""
+    g = lines.groupby("customer_id", sort=False)
+    return pd.DataFrame({"total_amount": g["amount"].sum(), "avg_line_amount": g["amount"].mean(),
+                         "orders": g["order_id"].nunique(), "first_order": g["order_date"].min(),
+                         "last_order": g["order_date"].max(), "products": g["product_id"].nunique()})
+
+
+def customer_summary_loop(lines: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a loop over the customers' groups."""
+    cols = ["total_amount", "avg_line_amount", "orders", "first_order", "last_order", "products"]
+    rows = {}
+    for cid, part in lines.groupby("customer_id"):
+        known = part["amount"].dropna()
+        rows[cid] = [float(known.sum()), known.mean() if len(known) else np.nan, len(set(part["order_id"])),
+                     part["order_date"].min(), part["order_date"].max(), len(set(part["product_id"]))]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
+    out.index.name = "customer_id"
+    return out
+
+
 NAMED_AGGREGATION = Drill(
     id="named-aggregation", title="Named aggregation instead of groupby().apply", topic="aggregation", level=1,
     question=question("named-aggregation",
                       "`lines` are order lines (order_id, customer_id, product_id, store_id, category, order_date, "
                       "amount; amount may be null). Return one row per customer (index customer_id) with columns "
-                      "total_amount (sum, nulls skipped), avg_line_amount (mean of non-null amounts), orders (distinct "
+                      "total_amount (sum, nulls skipped; 0 when all of a customer's amounts are null), avg_line_amount (mean of non-null amounts), orders (distinct "
                       "order_ids), first_order, last_order (min/max order_date) and products (distinct product_ids).",
                       customer_summary, cases_lines,
                       ["groupby('customer_id').agg(new_name=('column', 'func'), ...) names each output column.",
                        "A customer's lines share order_ids: orders is 'nunique', not a row count.",
                        "Don't fill nulls before the mean: the average of known amounts is what is asked."],
                       {"groupby().apply with len(group) counts lines, not orders": summary_apply_len,
-                       "mean after fillna(0) drags the average down": summary_mean_fills_zero}, right={}),
+                       "mean after fillna(0) drags the average down": summary_mean_fills_zero},
+                      right={"groupby(sort=False), one aggregate per column": customer_summary_unsorted,
+                             "a loop over groups": customer_summary_loop}, check_order=False),
     example=example_lines,
     sql=CUSTOMER_SUMMARY_SQL, sql_post=indexed("customer_id"),
     complexity="O(N) hash aggregation in C. apply() calls a Python function per group and builds a Series "
@@ -121,6 +144,25 @@ FROM o GROUP BY store_id ORDER BY store_id
 """
 
 
+def median_order_value_series(lines: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: order totals as a Series, then median and size per store."""
+    totals = lines.groupby(["store_id", "order_id"])["amount"].sum()
+    g = totals.groupby(level="store_id")
+    return pd.concat([g.median().rename("median_order_value"), g.size().rename("orders")], axis=1).reset_index()
+
+
+def median_order_value_loop(lines: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: plain dicts and numpy's median."""
+    totals: dict = {}
+    for s, o, a in zip(lines["store_id"], lines["order_id"], lines["amount"]):
+        totals[(s, o)] = totals.get((s, o), 0.0) + a
+    by_store: dict = {}
+    for (s, _), v in totals.items():
+        by_store.setdefault(s, []).append(v)
+    rows = [(s, float(np.median(v)), len(v)) for s, v in sorted(by_store.items())]
+    return pd.DataFrame(rows, columns=["store_id", "median_order_value", "orders"])
+
+
 MEDIAN_PER_GROUP = Drill(
     id="median-per-group", title="Median order value per store", topic="aggregation", level=2,
     question=question("median-per-group",
@@ -132,7 +174,9 @@ MEDIAN_PER_GROUP = Drill(
                        "groupby(['store_id', 'order_id'])['amount'].sum() gives order values.",
                        "A median cannot be combined from partial medians: it needs all values of the group."],
                       {"median of line amounts, not of order totals": median_of_lines,
-                       "mean instead of median (skewed by big baskets)": mean_not_median}, right={}),
+                       "mean instead of median (skewed by big baskets)": mean_not_median},
+                      right={"median and size of a totals Series": median_order_value_series,
+                             "dicts and np.median": median_order_value_loop}, check_index=False),
     example=example_lines,
     sql=MEDIAN_ORDER_VALUE_SQL,
     complexity="O(N) to build orders, then a selection per group (O(n) expected, or O(n log n) sorted).",
@@ -175,18 +219,41 @@ ORDER BY store_id, category
 """
 
 
+def category_share_merge(lines: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: store totals merged back (the sorted rows keep their own index)."""
+    rev = lines.groupby(["store_id", "category"])["amount"].sum().rename("revenue").reset_index()
+    totals = rev.groupby("store_id")["revenue"].sum().rename("total").reset_index()
+    out = rev.merge(totals, on="store_id")
+    out["share"] = out["revenue"] / out["total"].replace(0.0, np.nan)
+    return out.drop(columns="total").sort_values(["store_id", "category"])
+
+
+def category_share_loop(lines: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: dictionaries of sums."""
+    rev: dict = {}
+    for s, c, a in zip(lines["store_id"], lines["category"], lines["amount"]):
+        rev[(s, c)] = rev.get((s, c), 0.0) + (0.0 if pd.isna(a) else a)
+    total: dict = {}
+    for (s, _), v in rev.items():
+        total[s] = total.get(s, 0.0) + v
+    rows = [(s, c, v, v / total[s] if total[s] else np.nan) for (s, c), v in sorted(rev.items())]
+    return pd.DataFrame(rows, columns=["store_id", "category", "revenue", "share"])
+
+
 PERCENT_OF_TOTAL = Drill(
     id="percent-of-total", title="Share of the store's revenue per category", topic="aggregation", level=1,
     question=question("percent-of-total",
                       "`lines` has store_id, category and amount (amount may be null). Return store_id, category, "
-                      "revenue (sum of amount) and share = revenue / the store's total revenue (NaN if the store's "
+                      "revenue (sum of amount, nulls skipped; 0 when all are null) and share = revenue / the store's total revenue (NaN if the store's "
                       "total is 0), sorted by store_id, category.",
                       category_share, cases_lines,
                       ["Aggregate to (store, category) first.",
                        "groupby('store_id')['revenue'].transform('sum') puts the store total on every row.",
                        "Guard the division: a store whose amounts are all null has a total of 0."],
                       {"divides by the grand total, not the store's total": share_of_grand_total,
-                       "shares computed per line before aggregating": share_per_line}, right={}),
+                       "shares computed per line before aggregating": share_per_line},
+                      right={"store totals merged back": category_share_merge,
+                             "dictionaries of sums": category_share_loop}, check_index=False),
     example=example_lines,
     sql=CATEGORY_SHARE_SQL,
     complexity="O(N) aggregation plus O(groups) transform; SQL: SUM() OVER (PARTITION BY store_id).",
@@ -231,6 +298,21 @@ def qcut_rank_min(rfm: pd.DataFrame) -> pd.Series:
     return pd.qcut(rfm["frequency"].rank(method="min"), 5, labels=[1, 2, 3, 4, 5]).astype("int64").rename("f_score")
 
 
+def frequency_score_labels_false(rfm: pd.DataFrame) -> pd.Series:
+    """Right answer: qcut with labels=False on the first-come ranks, plus one."""
+    scores = pd.qcut(rfm["frequency"].rank(method="first"), 5, labels=False) + 1
+    return scores.astype("int64").rename("f_score")
+
+
+def frequency_score_argsort(rfm: pd.DataFrame) -> pd.Series:
+    """Right answer: ranks from a stable argsort (ties by row order), then qcut with explicit quantiles."""
+    order = np.argsort(rfm["frequency"].to_numpy(), kind="stable")
+    ranks = np.empty(len(order))
+    ranks[order] = np.arange(1, len(order) + 1)
+    scores = pd.qcut(ranks, [0, 0.2, 0.4, 0.6, 0.8, 1.0], labels=[1, 2, 3, 4, 5])
+    return pd.Series(np.asarray(scores, dtype="int64"), index=rfm.index, name="f_score")
+
+
 REVIEW_QCUT_TIES = Drill(
     id="review-qcut-ties", title="Review: quintile scores with qcut", topic="aggregation", level=2,
     code='''
@@ -252,7 +334,9 @@ def frequency_score(rfm):
                       frequency_score, cases_qcut,
                       ["rank(method='first') makes every value distinct.", "Then pd.qcut(ranks, 5, labels=[1..5])."],
                       {"the code under review": qcut_on_ties,
-                       "rank(method='min') keeps the ties": qcut_rank_min}, right={}),
+                       "rank(method='min') keeps the ties": qcut_rank_min},
+                      right={"qcut(labels=False) + 1": frequency_score_labels_false,
+                             "ranks from a stable argsort": frequency_score_argsort}),
     example=example_qcut, complexity="O(N log N) for the rank.",
     listens_for=["Why ties break quantile binning.", "That the tie-break is arbitrary and should be stated."])
 
@@ -291,6 +375,26 @@ def mean_of_chunk_means(chunks: list[pd.DataFrame]) -> pd.Series:
     return pd.concat(partial).groupby(level=0).mean()
 
 
+def mean_amount_concat(chunks: list[pd.DataFrame]) -> pd.Series:
+    """Right answer: the chunks together, then one mean per store (exact when they fit in memory)."""
+    return pd.concat(chunks).groupby("store_id")["amount"].mean()
+
+
+def mean_amount_loop(chunks: list[pd.DataFrame]) -> pd.Series:
+    """Right answer: running sums and counts in dictionaries (stores in order of appearance)."""
+    sums: dict = {}
+    counts: dict = {}
+    for chunk in chunks:
+        for s, a in zip(chunk["store_id"], chunk["amount"]):
+            sums.setdefault(s, 0.0)
+            counts.setdefault(s, 0)
+            if not pd.isna(a):
+                sums[s] += a
+                counts[s] += 1
+    means = [sums[s] / counts[s] if counts[s] else np.nan for s in sums]
+    return pd.Series(means, index=pd.Index(list(sums), name="store_id"), name="amount")
+
+
 REVIEW_MEAN_OF_MEANS = Drill(
     id="review-mean-of-means", title="Review: chunked mean", topic="aggregation", level=2,
     code='''
@@ -311,7 +415,9 @@ def mean_amount_by_store(chunks):
                       "with no non-null amount) as a Series named 'amount' indexed by store_id.",
                       mean_amount_by_store, cases_chunks,
                       ["agg(['sum', 'count']) per chunk.", "Add the partials up, divide at the end."],
-                      {"the code under review": mean_of_chunk_means}, right={}),
+                      {"the code under review": mean_of_chunk_means},
+                      right={"concat, then one groupby": mean_amount_concat,
+                             "sums and counts in dicts": mean_amount_loop}, check_order=False),
     example=example_chunks,
     complexity="O(N) total, O(stores) memory per chunk.",
     listens_for=["Decomposable (sum, count, min, max) vs holistic (median) aggregates.",

@@ -69,6 +69,23 @@ ORDER BY customer_id
 """
 
 
+def latest_record_desc_head(records: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: newest first (NaT last, ingest_id descending), then the first row per customer."""
+    r = records.sort_values(["updated_at", "ingest_id"], ascending=False, na_position="last")
+    return r.groupby("customer_id").head(1).sort_values("customer_id").reset_index(drop=True)
+
+
+def latest_record_loop(records: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: one pass keeping the best (updated_at, ingest_id) per customer; a missing date is the oldest."""
+    best: dict = {}
+    for pos, (cid, ts, ingest) in enumerate(zip(records["customer_id"], records["updated_at"], records["ingest_id"])):
+        key = (pd.Timestamp.min if pd.isna(ts) else ts, ingest)
+        if cid not in best or key > best[cid][0]:
+            best[cid] = (key, pos)
+    rows = [best[cid][1] for cid in sorted(best)]
+    return records.iloc[rows].reset_index(drop=True)
+
+
 DEDUP_LATEST = Drill(
     id="dedup-latest", title="Dedup keeping the latest record", topic="dedup", level=1,
     question=question("dedup-latest",
@@ -82,7 +99,9 @@ DEDUP_LATEST = Drill(
                        "Where do NaT values go in a sort? na_position='first' makes a missing timestamp the oldest."],
                       {"keep='first' after an ascending sort (keeps the oldest)": latest_keep_first_ascending,
                        "ties on updated_at not broken by ingest_id": latest_ignores_tiebreak,
-                       "NaT sorts last, so a missing timestamp 'wins'": latest_nat_wins}, right={}),
+                       "NaT sorts last, so a missing timestamp 'wins'": latest_nat_wins},
+                      right={"sort newest first, head(1) per customer": latest_record_desc_head,
+                             "a loop keeping the best row": latest_record_loop}),
     example=example_latest_record,
     sql=LATEST_RECORD_SQL,
     complexity="O(N log N) for the sort; one pass for drop_duplicates. SQL: one window sort per partition.",
@@ -123,6 +142,21 @@ def latest_order_unsorted_ties(orders: pd.DataFrame) -> pd.DataFrame:
             .sort_values("customer_id").reset_index(drop=True))
 
 
+def latest_order_desc_first(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: sort newest first (ties: higher order_id first), keep='first', then order by customer."""
+    r = orders.sort_values(["order_date", "order_id"], ascending=False)
+    return r.drop_duplicates("customer_id", keep="first").sort_values("customer_id").reset_index(drop=True)
+
+
+def latest_order_idxmax(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a loop keeping each customer's (order_date, order_id) maximum."""
+    best: dict = {}
+    for pos, (cid, day, oid) in enumerate(zip(orders["customer_id"], orders["order_date"], orders["order_id"])):
+        if cid not in best or (day, oid) > best[cid][0]:
+            best[cid] = ((day, oid), pos)
+    return orders.iloc[[best[c][1] for c in sorted(best)]].reset_index(drop=True)
+
+
 REVIEW_DEDUP_KEEP_FIRST = Drill(
     id="review-dedup-keep-first", title="Review: 'keep the latest order' keeps the oldest", topic="dedup", level=1,
     code='''
@@ -143,6 +177,8 @@ def latest_order_per_customer(orders):
                       latest_order_per_customer, cases_latest_order,
                       ["Sort so the wanted row is last, then keep='last'.", "Add order_id to the sort for ties."],
                       {"the code under review": latest_order_keep_first,
-                       "no tie-break on order_id": latest_order_unsorted_ties}, right={}),
+                       "no tie-break on order_id": latest_order_unsorted_ties},
+                      right={"sort descending, keep first": latest_order_desc_first,
+                             "a loop keeping the maximum": latest_order_idxmax}),
     example=example_latest_order, complexity="O(N log N).",
     listens_for=["Reading sort direction and keep= together.", "A deterministic tie-break."])

@@ -73,6 +73,39 @@ WITH d AS (
 PURCHASE_STREAKS_SQL = _STREAKS_CTE + "SELECT * FROM streaks ORDER BY customer_id, start\n"
 
 
+def _islands_loop(orders: pd.DataFrame) -> list[tuple]:
+    """(customer_id, start, end, days) for every run of consecutive purchase days, by a plain loop."""
+    days: dict = {}
+    for c, t in zip(orders["customer_id"], orders["order_date"]):
+        if not pd.isna(t):
+            days.setdefault(c, set()).add(t.normalize())
+    rows = []
+    for c in sorted(days):
+        run: list = []
+        for d in sorted(days[c]):
+            if run and d - run[-1] != pd.Timedelta(days=1):
+                rows.append((c, run[0], run[-1], len(run)))
+                run = []
+            run.append(d)
+        rows.append((c, run[0], run[-1], len(run)))
+    return rows
+
+
+def purchase_streaks_row_number(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: day minus row number is constant within an island."""
+    o = orders.dropna(subset=["order_date"])
+    d = pd.DataFrame({"customer_id": o["customer_id"], "day": o["order_date"].dt.floor("D")}).drop_duplicates()
+    d = d.sort_values(["customer_id", "day"])
+    d["key"] = d["day"] - pd.to_timedelta(d.groupby("customer_id").cumcount(), unit="D")
+    out = d.groupby(["customer_id", "key"])["day"].agg(["min", "max", "count"]).reset_index()
+    return out.rename(columns={"min": "start", "max": "end", "count": "days"})[["customer_id", "start", "end", "days"]]
+
+
+def purchase_streaks_loop(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a loop over each customer's sorted distinct days."""
+    return pd.DataFrame(_islands_loop(orders), columns=["customer_id", "start", "end", "days"])
+
+
 GAPS_AND_ISLANDS = Drill(
     id="gaps-and-islands", title="Consecutive purchase days (gaps and islands)", topic="gaps and islands", level=3,
     question=question("gaps-and-islands",
@@ -85,7 +118,9 @@ GAPS_AND_ISLANDS = Drill(
                        "A new island starts where the gap to the previous day is not exactly 1 day; cumsum the flags.",
                        "SQL trick: day - ROW_NUMBER() is constant within an island."],
                       {"repeat orders on one day break the streak (no distinct days)": streaks_no_distinct_days,
-                       "compares timestamps 24 h apart instead of calendar days": streaks_24h_apart}, right={}),
+                       "compares timestamps 24 h apart instead of calendar days": streaks_24h_apart},
+                      right={"day minus row number": purchase_streaks_row_number,
+                             "a loop over sorted days": purchase_streaks_loop}, check_index=False),
     example=example_streaks,
     sql=PURCHASE_STREAKS_SQL,
     complexity="O(N log N) sort, then O(N) diff/cumsum and one groupby.",
@@ -122,6 +157,24 @@ SELECT customer_id, MAX(days) AS longest FROM streaks GROUP BY customer_id ORDER
 """
 
 
+def longest_streak_row_number(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: islands by day minus row number, then the largest island per customer."""
+    o = orders.dropna(subset=["order_date"])
+    d = pd.DataFrame({"customer_id": o["customer_id"], "day": o["order_date"].dt.normalize()}).drop_duplicates()
+    d = d.sort_values(["customer_id", "day"])
+    key = d["day"] - pd.to_timedelta(d.groupby("customer_id").cumcount(), unit="D")
+    sizes = d.groupby([d["customer_id"], key]).size()
+    return sizes.groupby(level=0).max().rename("longest").rename_axis("customer_id").reset_index()
+
+
+def longest_streak_loop(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: the loop's islands, the maximum per customer."""
+    best: dict = {}
+    for c, _, _, n in _islands_loop(orders):
+        best[c] = max(best.get(c, 0), n)
+    return pd.DataFrame(sorted(best.items()), columns=["customer_id", "longest"])
+
+
 LONGEST_STREAK = Drill(
     id="longest-streak", title="Longest purchase streak per customer", topic="gaps and islands", level=2,
     question=question("longest-streak",
@@ -133,7 +186,9 @@ LONGEST_STREAK = Drill(
                        "Counting days with orders is not a streak; counting all 1-day steps ignores the breaks.",
                        "purchase_streaks(...).groupby('customer_id')['days'].max()"],
                       {"counts distinct purchase days, not consecutive ones": longest_distinct_days,
-                       "counts every 1-day step, ignoring breaks": longest_counts_all_pairs}, right={}),
+                       "counts every 1-day step, ignoring breaks": longest_counts_all_pairs},
+                      right={"islands by row number, max size": longest_streak_row_number,
+                             "a loop": longest_streak_loop}, check_index=False),
     example=example_streaks,
     sql=LONGEST_STREAK_SQL,
     complexity="O(N log N): the islands, then O(islands) for the max.",

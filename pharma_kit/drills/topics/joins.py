@@ -69,6 +69,20 @@ ORDER BY c.customer_id
 """
 
 
+def customers_without_orders_indicator(customers: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a left merge with indicator=True, keeping 'left_only'."""
+    ids = orders[["customer_id"]].dropna().drop_duplicates().astype({"customer_id": "int64"})
+    m = customers.merge(ids, on="customer_id", how="left", indicator=True)
+    return m.loc[m["_merge"] == "left_only"].drop(columns="_merge").sort_values("customer_id").reset_index(drop=True)
+
+
+def customers_without_orders_set(customers: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a Python set of the ordering customers (nulls left out)."""
+    ordered = {int(c) for c in orders["customer_id"] if not pd.isna(c)}
+    keep = [c not in ordered for c in customers["customer_id"]]
+    return customers.loc[keep].sort_values("customer_id").reset_index(drop=True)
+
+
 ANTI_JOIN = Drill(
     id="anti-join", title="Customers without orders (anti-join)", topic="joins", level=1,
     question=question("anti-join",
@@ -79,7 +93,9 @@ ANTI_JOIN = Drill(
                        "~customers['customer_id'].isin(...) or merge(how='left', indicator=True) then 'left_only'.",
                        "In SQL use NOT EXISTS: NOT IN returns nothing as soon as the subquery holds a NULL."],
                       {"inner join: the customers WITH orders": anti_as_inner,
-                       "SQL NOT IN over a column with NULLs returns nothing": anti_not_in_sql}, right={}),
+                       "SQL NOT IN over a column with NULLs returns nothing": anti_not_in_sql},
+                      right={"merge with indicator": customers_without_orders_indicator,
+                             "a set of ordering customers": customers_without_orders_set}),
     example=example_anti,
     sql=CUSTOMERS_WITHOUT_ORDERS_SQL,
     complexity="O(N + M) with a hash set of order customer_ids.",
@@ -147,6 +163,25 @@ ORDER BY product_id
 """
 
 
+def join_fanout_merge(orders: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: key counts on each side (groupby drops null keys), inner-merged."""
+    left = orders.groupby("product_id").size().rename("order_rows").reset_index()
+    right = products.groupby("product_id").size().rename("product_rows").reset_index()
+    m = left.merge(right.loc[right["product_rows"] > 1], on="product_id")
+    m["extra_rows"] = m["order_rows"] * (m["product_rows"] - 1)
+    return m.sort_values("product_id")
+
+
+def join_fanout_counter(orders: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: collections.Counter on each side."""
+    from collections import Counter
+
+    left = Counter(int(k) for k in orders["product_id"] if not pd.isna(k))
+    right = Counter(int(k) for k in products["product_id"] if not pd.isna(k))
+    rows = [(k, left[k], right[k], left[k] * (right[k] - 1)) for k in sorted(left) if right[k] > 1]
+    return pd.DataFrame(rows, columns=["product_id", "order_rows", "product_rows", "extra_rows"])
+
+
 JOIN_EXPLOSION = Drill(
     id="join-explosion", title="Detect a join explosion before it happens", topic="joins", level=2,
     question=question("join-explosion",
@@ -159,7 +194,9 @@ JOIN_EXPLOSION = Drill(
                        "Only keys present on both sides with more than one product row matter.",
                        "pandas merge matches NaN to NaN; SQL never does: drop null keys."],
                       {"lists every duplicated product key, referenced or not": fanout_unreferenced,
-                       "counts null keys as a key (pandas merge joins NaN to NaN)": fanout_nulls_match}, right={}),
+                       "counts null keys as a key (pandas merge joins NaN to NaN)": fanout_nulls_match},
+                      right={"counts merged": join_fanout_merge,
+                             "Counters": join_fanout_counter}, check_index=False),
     example=example_fanout,
     sql=JOIN_FANOUT_SQL,
     complexity="O(N + M) counting; no join is materialised.",

@@ -69,6 +69,22 @@ ORDER BY 1
 """
 
 
+def partitions_value_counts(events: pd.DataFrame, watermark: pd.Timestamp) -> pd.DataFrame:
+    """Right answer: value_counts of the late rows' event day."""
+    late = events.loc[events["loaded_at"] > pd.Timestamp(watermark)]
+    counts = late["event_time"].dt.floor("D").value_counts().sort_index()
+    return pd.DataFrame({"day": counts.index, "new_rows": counts.to_numpy()})
+
+
+def partitions_loop(events: pd.DataFrame, watermark: pd.Timestamp) -> pd.DataFrame:
+    """Right answer: a loop counting rows loaded after the watermark per event day."""
+    counts: dict = {}
+    for t, loaded in zip(events["event_time"], events["loaded_at"]):
+        if loaded > pd.Timestamp(watermark):
+            counts[t.normalize()] = counts.get(t.normalize(), 0) + 1
+    return pd.DataFrame(sorted(counts.items()), columns=["day", "new_rows"])
+
+
 LATE_ARRIVING_DATA = Drill(
     id="late-arriving-data", title="Late-arriving data: which partitions to rebuild", topic="late data", level=2,
     question=question("late-arriving-data",
@@ -80,7 +96,9 @@ LATE_ARRIVING_DATA = Drill(
                        "The watermark is inclusive for the last run, so new means loaded_at > watermark.",
                        "Group the new rows by event day: those partitions must be recomputed."],
                       {"filters on event_time: late rows for old days are missed": late_by_event_time,
-                       ">= watermark reprocesses rows already loaded": late_inclusive}, right={}),
+                       ">= watermark reprocesses rows already loaded": late_inclusive},
+                      right={"value_counts of event days": partitions_value_counts,
+                             "a counting loop": partitions_loop}, check_index=False),
     example=example_late,
     sql=PARTITIONS_TO_REBUILD_SQL,
     complexity="O(N) filter and group; with a loaded_at index it is O(new rows).",
@@ -144,6 +162,30 @@ ORDER BY o.order_id
 """
 
 
+def price_at_order_filter(orders: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: join on product, keep prices valid by then, the latest per order, left-join back."""
+    m = orders.merge(prices, on="product_id")
+    m = m.loc[m["valid_from"] <= m["order_date"]].sort_values("valid_from").drop_duplicates("order_id", keep="last")
+    return orders.merge(m[["order_id", "price"]], on="order_id", how="left").sort_values("order_id")
+
+
+def price_at_order_bisect(orders: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: per product a sorted list of valid_from dates, searched with bisect."""
+    import bisect
+
+    table: dict = {}
+    for p, start, price in sorted(zip(prices["product_id"], prices["valid_from"], prices["price"])):
+        table.setdefault(p, ([], []))
+        table[p][0].append(start)
+        table[p][1].append(price)
+    found = []
+    for p, t in zip(orders["product_id"], orders["order_date"]):
+        starts, values = table.get(p, ([], []))
+        i = bisect.bisect_right(starts, t)
+        found.append(values[i - 1] if i else np.nan)
+    return orders.assign(price=found).sort_values("order_id")
+
+
 AS_OF_JOIN = Drill(
     id="as-of-join", title="Price at the time of the order (as-of join)", topic="late data", level=3,
     question=question("as-of-join",
@@ -156,7 +198,9 @@ AS_OF_JOIN = Drill(
                        "merge_asof needs both sides sorted on the time key.",
                        "A price valid from exactly the order time applies (allow_exact_matches=True)."],
                       {"joins today's price, not the price at order time": asof_latest_price,
-                       "strict match: a price starting at the order instant is skipped": asof_strict}, right={}),
+                       "strict match: a price starting at the order instant is skipped": asof_strict},
+                      right={"join, filter, latest per order": price_at_order_filter,
+                             "bisect per product": price_at_order_bisect}, check_index=False),
     example=example_asof,
     sql=PRICE_AT_ORDER_SQL,
     complexity="O((N + M) log(N + M)) sort, then a linear merge. A naive join + filter is O(N·M) per product.",

@@ -96,6 +96,37 @@ ORDER BY o.order_id, l.line_no
 """
 
 
+def flatten_orders_loop(records: list[dict]) -> pd.DataFrame:
+    """Right answer: plain loops; an order without lines keeps one row of nulls."""
+    cols = ["order_id", "customer_id", "tier", "line_no", "sku", "qty", "price"]
+    rows = []
+    for r in records:
+        cust = r.get("customer") or {}
+        base = [r["order_id"], cust.get("id"), cust.get("tier")]
+        lines = r.get("lines") or []
+        for i, line in enumerate(lines, start=1):
+            rows.append(base + [i, line.get("sku"), line.get("qty"), line.get("price")])
+        if not lines:
+            rows.append(base + [None, None, None, None])
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["order_id", "line_no"], na_position="first", kind="stable")
+
+
+def flatten_orders_record_path(records: list[dict]) -> pd.DataFrame:
+    """Right answer: json_normalize(record_path='lines') for the lines, plus the orders without any."""
+    cols = ["order_id", "customer_id", "tier", "line_no", "sku", "qty", "price"]
+    heads = pd.DataFrame([{"order_id": r["order_id"], "customer_id": r["customer"].get("id"),
+                           "tier": r["customer"].get("tier"), "n": len(r["lines"])} for r in records])
+    if heads.empty:
+        return pd.DataFrame(columns=cols)
+    lines = pd.json_normalize(records, record_path="lines", meta=["order_id"])
+    if len(lines):
+        lines["line_no"] = lines.groupby("order_id").cumcount() + 1
+    lines = lines.reindex(columns=["order_id", "line_no", "sku", "qty", "price"])
+    out = heads.merge(lines, on="order_id", how="left").drop(columns="n")
+    return out[cols].sort_values(["order_id", "line_no"], kind="stable")
+
+
 FLATTEN_JSON = Drill(
     id="flatten-json", title="Flatten nested order records", topic="json", level=2,
     question=question("flatten-json",
@@ -109,7 +140,9 @@ FLATTEN_JSON = Drill(
                        "json_normalize(record_path='lines') silently drops orders whose list is empty: explode instead.",
                        "explode() turns [] into one NaN row: that is the 'keep every order' behaviour you want."],
                       {"json_normalize(record_path=...) drops orders without lines": flatten_record_path,
-                       "assumes every customer has a tier (KeyError)": flatten_tier_required}, right={}),
+                       "assumes every customer has a tier (KeyError)": flatten_tier_required},
+                      right={"plain loops": flatten_orders_loop,
+                             "json_normalize(record_path=...)": flatten_orders_record_path}, check_index=False),
     example=example_flatten,
     sql=FLATTEN_ORDERS_SQL, sql_inputs=json_payloads,
     complexity="O(total lines); json_normalize is a Python-level walk, fine for API pages, not for GBs "

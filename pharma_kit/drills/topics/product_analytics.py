@@ -30,9 +30,11 @@ def example_cohort() -> Case:
 def cases_cohort(rng: np.random.Generator) -> list[Case]:
     repeat = streak_frame([1, 1, 1, 2], ["2025-01-31", "2025-02-01", "2025-02-02", "2024-12-31"])
     nat = streak_frame([1, 2, 2], [None, "2025-01-01", None])
+    # a cohort crossing the year: December -> January is period 1, not -11
+    new_year = streak_frame([5, 5, 5, 6], ["2024-12-20", "2025-01-05", "2025-02-01", "2024-12-02"])
     n = 60
     rand = streak_frame(int_ids(rng, n, 12), list(with_nat(rng, minute_grid(rng, n, 150, 60 * 24), 0.05)))
-    return [example_cohort(), {"orders": repeat}, {"orders": nat}, {"orders": rand}]
+    return [example_cohort(), {"orders": repeat}, {"orders": nat}, {"orders": new_year}, {"orders": rand}]
 
 
 def _month_index(ts: pd.Series) -> pd.Series:
@@ -66,6 +68,18 @@ def cohort_counts_orders(orders: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def cohort_month_ignores_year(orders: pd.DataFrame) -> pd.DataFrame:
+    o = orders.dropna(subset=["order_date"])
+    first_date = o.groupby("customer_id")["order_date"].transform("min")
+    period = o["order_date"].dt.month - first_date.dt.month          # January - December = -11
+    t = pd.DataFrame({"cohort": first_date.dt.strftime("%Y-%m"), "period": period, "customer_id": o["customer_id"]})
+    act = t.groupby(["cohort", "period"], as_index=False)["customer_id"].nunique().rename(
+        columns={"customer_id": "customers"})
+    size = act.loc[act["period"] == 0].set_index("cohort")["customers"]
+    act["retention"] = act["customers"] / act["cohort"].map(size)
+    return act.sort_values(["cohort", "period"]).reset_index(drop=True)
+
+
 def cohort_days_div_30(orders: pd.DataFrame) -> pd.DataFrame:
     o = orders.dropna(subset=["order_date"])
     first_date = o.groupby("customer_id")["order_date"].transform("min")
@@ -93,6 +107,35 @@ ORDER BY cohort, period
 """
 
 
+def cohort_retention_periods(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: monthly Periods; the period is the difference of two Periods in months."""
+    o = orders.dropna(subset=["order_date"])
+    month = o["order_date"].dt.to_period("M")
+    first = month.groupby(o["customer_id"]).transform("min")
+    t = pd.DataFrame({"cohort": first.astype(str), "period": (month - first).map(lambda d: d.n),
+                      "customer_id": o["customer_id"]})
+    act = t.groupby(["cohort", "period"])["customer_id"].nunique().rename("customers").reset_index()
+    size = act.loc[act["period"] == 0].set_index("cohort")["customers"]
+    act["retention"] = act["customers"] / act["cohort"].map(size)
+    return act.sort_values(["cohort", "period"])
+
+
+def cohort_retention_loop(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: sets of customers per (cohort, period), months counted as year * 12 + month."""
+    months: dict = {}
+    for c, t in zip(orders["customer_id"], orders["order_date"]):
+        if not pd.isna(t):
+            months.setdefault(c, set()).add(t.year * 12 + t.month - 1)
+    active: dict = {}
+    for c, ms in months.items():
+        first = min(ms)
+        for m in ms:
+            active.setdefault((first, m - first), set()).add(c)
+    rows = [(f"{f // 12:04d}-{f % 12 + 1:02d}", p, len(cs), len(cs) / len(active[(f, 0)]))
+            for (f, p), cs in sorted(active.items())]
+    return pd.DataFrame(rows, columns=["cohort", "period", "customers", "retention"])
+
+
 COHORT_RETENTION = Drill(
     id="cohort-retention", title="Cohort retention matrix", topic="product analytics", level=3,
     question=question("cohort-retention",
@@ -106,7 +149,10 @@ COHORT_RETENTION = Drill(
                        "Period = month index - cohort index (calendar months, not days // 30).",
                        "Distinct customers per (cohort, period); cohort size is the period-0 count."],
                       {"counts orders, not distinct customers": cohort_counts_orders,
-                       "period from days // 30 instead of calendar months": cohort_days_div_30}, right={}),
+                       "period from days // 30 instead of calendar months": cohort_days_div_30,
+                       "month difference ignoring the year": cohort_month_ignores_year},
+                      right={"Period arithmetic": cohort_retention_periods,
+                             "sets and year * 12 + month": cohort_retention_loop}, check_index=False),
     example=example_cohort,
     sql=COHORT_RETENTION_SQL,
     complexity="O(N) with transform + one groupby; the matrix is cohorts x periods.",
@@ -206,6 +252,42 @@ ORDER BY pos
 """
 
 
+def funnel_loop(events: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: per user, walk the steps in order, each reached at its earliest event since the previous."""
+    steps = ["view", "cart", "checkout", "purchase"]
+    times: dict = {}
+    for u, s, t in zip(events["user_id"], events["step"], events["ts"]):
+        times.setdefault(u, {}).setdefault(s, []).append(t)
+    users = [0, 0, 0, 0]
+    for per_step in times.values():
+        reached = None
+        for i, s in enumerate(steps):
+            later = [t for t in per_step.get(s, []) if reached is None or t >= reached]
+            if not later:
+                break
+            reached = min(later)
+            users[i] += 1
+    conv_prev = [np.nan] + [users[i] / users[i - 1] if users[i - 1] else np.nan for i in range(1, 4)]
+    conv_start = [u / users[0] if users[0] else np.nan for u in users]
+    return pd.DataFrame({"step": steps, "users": users, "conv_prev": conv_prev, "conv_start": conv_start})
+
+
+def funnel_merge_asof(events: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: each step's earliest event at or after the previous step, with merge_asof (forward)."""
+    steps = ["view", "cart", "checkout", "purchase"]
+    reached = events.loc[events["step"] == "view"].groupby("user_id", as_index=False)["ts"].min()
+    counts = [len(reached)]
+    for s in steps[1:]:
+        ev = events.loc[events["step"] == s, ["user_id", "ts"]].rename(columns={"ts": "next_ts"}).sort_values("next_ts")
+        m = pd.merge_asof(reached.sort_values("ts"), ev, left_on="ts", right_on="next_ts", by="user_id",
+                          direction="forward")
+        reached = m.dropna(subset=["next_ts"])[["user_id", "next_ts"]].rename(columns={"next_ts": "ts"})
+        counts.append(len(reached))
+    users = pd.Series(counts, dtype="float64")
+    return pd.DataFrame({"step": steps, "users": counts, "conv_prev": users / users.shift().replace(0, np.nan),
+                         "conv_start": users / (users[0] if users[0] else np.nan)})
+
+
 FUNNEL = Drill(
     id="funnel", title="Ordered funnel conversion", topic="product analytics", level=3,
     question=question("funnel",
@@ -218,7 +300,9 @@ FUNNEL = Drill(
                        "For a step: join its events to the previous reach times, keep ts >= reach time, take the min.",
                        "Counting users per step ignores the order; equal timestamps still count (>=)."],
                       {"counts users per step, ignoring order": funnel_unordered,
-                       "strictly later only: same-second events drop out": funnel_strictly_later}, right={}),
+                       "strictly later only: same-second events drop out": funnel_strictly_later},
+                      right={"a loop per user": funnel_loop,
+                             "merge_asof forward": funnel_merge_asof}, check_index=False),
     example=example_funnel,
     sql=FUNNEL_SQL,
     complexity="O(K · N) for K steps (K is a small constant): one filter/join/groupby per step.",
@@ -285,6 +369,31 @@ ORDER BY f.customer_id
 """
 
 
+def first_last_head_tail(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: sort, then head(1) and tail(1) per customer (rows, so a null amount is kept)."""
+    o = orders.dropna(subset=["order_date"]).sort_values(["customer_id", "order_date", "order_id"])
+    g = o.groupby("customer_id")
+    first = g.head(1).set_index("customer_id")
+    last = g.tail(1).set_index("customer_id")
+    return pd.DataFrame({"first_date": first["order_date"], "first_amount": first["amount"],
+                         "last_date": last["order_date"], "last_amount": last["amount"]}).reset_index()
+
+
+def first_last_loop(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a loop keeping the smallest and largest (order_date, order_id) per customer."""
+    first: dict = {}
+    last: dict = {}
+    for c, t, o, a in zip(orders["customer_id"], orders["order_date"], orders["order_id"], orders["amount"]):
+        if pd.isna(t):
+            continue
+        if c not in first or (t, o) < first[c][0]:
+            first[c] = ((t, o), a)
+        if c not in last or (t, o) > last[c][0]:
+            last[c] = ((t, o), a)
+    rows = [(c, first[c][0][0], first[c][1], last[c][0][0], last[c][1]) for c in sorted(first)]
+    return pd.DataFrame(rows, columns=["customer_id", "first_date", "first_amount", "last_date", "last_amount"])
+
+
 FIRST_LAST_PER_GROUP = Drill(
     id="first-last-per-group", title="First and last order per customer", topic="product analytics", level=2,
     question=question("first-last-per-group",
@@ -298,7 +407,9 @@ FIRST_LAST_PER_GROUP = Drill(
                        "Sort by customer_id, order_date, order_id, then drop_duplicates(keep='first'/'last').",
                        "idxmin on dates breaks ties by row position, not by order_id."],
                       {"groupby().first() skips nulls and mixes rows": first_last_groupby_first,
-                       "idxmin/idxmax ignore the order_id tie-break": first_last_idxmin}, right={}),
+                       "idxmin/idxmax ignore the order_id tie-break": first_last_idxmin},
+                      right={"head(1) / tail(1) after a sort": first_last_head_tail,
+                             "a loop": first_last_loop}, check_index=False),
     example=example_first_last,
     sql=FIRST_LAST_ORDER_SQL,
     complexity="O(N log N) sort, O(N) dedup.",
@@ -358,6 +469,31 @@ FROM f GROUP BY day ORDER BY day
 """
 
 
+def new_vs_returning_merge(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: first day per customer merged back, then counts of distinct customers."""
+    o = orders.dropna(subset=["order_date"])
+    d = pd.DataFrame({"customer_id": o["customer_id"], "day": o["order_date"].dt.floor("D")}).drop_duplicates()
+    first = d.groupby("customer_id", as_index=False)["day"].min().rename(columns={"day": "first_day"})
+    d = d.merge(first, on="customer_id")
+    out = d.assign(new=d["day"] == d["first_day"]).groupby("day")["new"].agg(["sum", "size"])
+    return pd.DataFrame({"day": out.index, "new_customers": out["sum"].to_numpy(),
+                         "returning_customers": (out["size"] - out["sum"]).to_numpy()})
+
+
+def new_vs_returning_loop(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: sets of customers per day, and each customer's first day."""
+    days: dict = {}
+    for c, t in zip(orders["customer_id"], orders["order_date"]):
+        if not pd.isna(t):
+            days.setdefault(t.normalize(), set()).add(c)
+    first: dict = {}
+    for day in sorted(days):
+        for c in days[day]:
+            first.setdefault(c, day)
+    rows = [(day, sum(first[c] == day for c in cs), sum(first[c] < day for c in cs)) for day, cs in sorted(days.items())]
+    return pd.DataFrame(rows, columns=["day", "new_customers", "returning_customers"])
+
+
 NEW_VS_RETURNING = Drill(
     id="new-vs-returning", title="New vs returning customers per day", topic="product analytics", level=2,
     question=question("new-vs-returning",
@@ -371,7 +507,9 @@ NEW_VS_RETURNING = Drill(
                        "A second order on the first day is still a new customer's day."],
                       {"counts orders, not distinct customers": new_returning_counts_orders,
                        "first order by timestamp: a second order on day one counts as returning":
-                           new_returning_first_timestamp}, right={}),
+                           new_returning_first_timestamp},
+                      right={"first day merged back": new_vs_returning_merge,
+                             "sets per day": new_vs_returning_loop}, check_index=False),
     example=example_streaks,
     sql=NEW_VS_RETURNING_SQL,
     complexity="O(N) (hash dedup + transform + groupby).",

@@ -60,11 +60,32 @@ SELECT * FROM ranked WHERE rank <= $n ORDER BY store_id, rank, product_id
 """
 
 
+def top_products_count_greater(lines: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Right answer: RANK = 1 + how many products of the store earn strictly more."""
+    rev = lines.groupby(["store_id", "product_id"], as_index=False)["amount"].sum().rename(columns={"amount": "revenue"})
+    rev["rank"] = [1 + int((rev.loc[rev["store_id"] == s, "revenue"] > r).sum())
+                   for s, r in zip(rev["store_id"], rev["revenue"])]
+    rev["rank"] = rev["rank"].astype("int64")
+    return rev[rev["rank"] <= n].sort_values(["store_id", "rank", "product_id"])
+
+
+def top_products_nlargest(lines: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Right answer: nlargest(n, keep='all') per store keeps the ties at the boundary."""
+    rev = lines.groupby(["store_id", "product_id"], as_index=False)["amount"].sum().rename(columns={"amount": "revenue"})
+    parts = []
+    for _, g in rev.groupby("store_id"):
+        top = g.nlargest(n, "revenue", keep="all")
+        parts.append(top.assign(rank=top["revenue"].rank(method="min", ascending=False).astype("int64")))
+    if not parts:
+        return rev.assign(rank=pd.Series(dtype="int64"))
+    return pd.concat(parts).sort_values(["store_id", "rank", "product_id"])
+
+
 TOP_N_PER_GROUP = Drill(
     id="top-n-per-group", title="Top-N products per store, with ties", topic="ranking", level=2,
     question=question("top-n-per-group",
                       "`lines` has store_id, product_id and amount (may be null). Revenue is the sum per (store, "
-                      "product). Return every product whose revenue rank within its store is <= n, where tied revenues "
+                      "product), nulls skipped (0 when all are null). Return every product whose revenue rank within its store is <= n, where tied revenues "
                       "share a rank and the next rank skips (SQL RANK: 1, 1, 3). Columns store_id, product_id, revenue, "
                       "rank (int); sorted by store_id, rank, product_id.",
                       top_products, cases_top_n,
@@ -72,7 +93,9 @@ TOP_N_PER_GROUP = Drill(
                        "rank(method='min', ascending=False) within each store gives 1, 1, 3 for ties.",
                        "head(n) after sorting is ROW_NUMBER: it drops a product tied at the boundary."],
                       {"head(n) after sorting drops tied products (ROW_NUMBER, not RANK)": top_head_drops_ties,
-                       "global top n instead of per store": top_global}, right={}),
+                       "global top n instead of per store": top_global},
+                      right={"1 + count of larger revenues": top_products_count_greater,
+                             "nlargest(keep='all') per store": top_products_nlargest}, check_index=False),
     example=example_top_n,
     sql=TOP_PRODUCTS_SQL,
     complexity="O(N) aggregate, O(P log P) rank within stores. nlargest per group is O(P log n).",
@@ -125,6 +148,24 @@ ORDER BY c.customer_id
 """
 
 
+def second_highest_sets(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a sorted set of known amounts per customer."""
+    rows = []
+    for cid, g in orders.groupby("customer_id"):
+        values = sorted(set(g["amount"].dropna()), reverse=True)
+        rows.append((cid, values[1] if len(values) > 1 else np.nan))
+    return pd.DataFrame(rows, columns=["customer_id", "second_highest"])
+
+
+def second_highest_agg(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: distinct amounts sorted descending, the second per customer, reindexed on every customer."""
+    d = (orders.dropna(subset=["amount"]).drop_duplicates(["customer_id", "amount"])
+         .sort_values(["customer_id", "amount"], ascending=[True, False]))
+    second = d.groupby("customer_id")["amount"].agg(lambda v: v.iloc[1] if len(v) > 1 else np.nan)
+    ids = np.sort(orders["customer_id"].unique())
+    return pd.DataFrame({"customer_id": ids, "second_highest": second.reindex(ids).to_numpy()})
+
+
 SECOND_HIGHEST = Drill(
     id="second-highest", title="Second-highest distinct order per customer", topic="ranking", level=2,
     question=question("second-highest",
@@ -136,7 +177,9 @@ SECOND_HIGHEST = Drill(
                        "Rank within customer descending and keep rank 2 (DENSE_RANK in SQL).",
                        "Customers without a second value still appear: reindex on all customers."],
                       {"nlargest/nth without distinct: a repeated top amount becomes 'second'": second_not_distinct,
-                       "customers without a second value are dropped": second_inner}, right={}),
+                       "customers without a second value are dropped": second_inner},
+                      right={"a sorted set per customer": second_highest_sets,
+                             "distinct, sorted, second row": second_highest_agg}, check_index=False),
     example=example_second,
     sql=SECOND_HIGHEST_ORDER_SQL,
     complexity="O(N log N) sort or O(N) with a per-group top-2 scan.",

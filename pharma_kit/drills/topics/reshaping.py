@@ -60,18 +60,40 @@ ORDER BY store_id
 """
 
 
+def store_month_pivot_table(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: pivot_table over a 'YYYY-MM' text column (month order = text order)."""
+    o = orders.assign(month=orders["order_date"].dt.to_period("M").astype(str), amount=orders["amount"].fillna(0.0))
+    wide = o.pivot_table(index="store_id", columns="month", values="amount", aggfunc="sum", fill_value=0.0)
+    return wide.sort_index(axis=1)
+
+
+def store_month_pivot_loop(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a dict of dicts, then a DataFrame (stores in order of appearance)."""
+    cells: dict = {}
+    for s, t, a in zip(orders["store_id"], orders["order_date"], orders["amount"]):
+        row = cells.setdefault(s, {})
+        key = f"{t.year:04d}-{t.month:02d}"
+        row[key] = row.get(key, 0.0) + (0.0 if pd.isna(a) else a)
+    months = sorted({m for row in cells.values() for m in row})
+    out = pd.DataFrame([[row.get(m, 0.0) for m in months] for row in cells.values()], columns=months,
+                       index=pd.Index(list(cells), name="store_id"))
+    return out
+
+
 PIVOT = Drill(
     id="pivot", title="Pivot: stores x months", topic="reshaping", level=1,
     question=question("pivot",
                       "`orders` has store_id, order_date and amount (may be null). Return a wide table: index store_id, "
-                      "one column per month present in the data named 'YYYY-MM' (sorted), values = revenue summed, 0 "
-                      "where a store sold nothing that month.",
+                      "one column per month present in the data named 'YYYY-MM' (sorted), values = revenue summed "
+                      "(nulls skipped), 0 where a store sold nothing that month or only null amounts.",
                       store_month_pivot, cases_pivot,
                       ["Make a month key with dt.strftime('%Y-%m').",
                        "groupby([...]).sum().unstack(fill_value=0) or pivot_table(aggfunc='sum', fill_value=0).",
                        "pivot_table's default aggfunc is the mean."],
                       {"pivot_table's default aggfunc is the mean": pivot_mean,
-                       "missing store-months left as NaN": pivot_no_fill}, right={}),
+                       "missing store-months left as NaN": pivot_no_fill},
+                      right={"pivot_table": store_month_pivot_table,
+                             "a dict of dicts": store_month_pivot_loop}, check_order=False),
     example=example_pivot,
     sql=STORE_MONTH_PIVOT_SQL, sql_post=indexed("store_id"),
     complexity="O(N) aggregation; output is stores x months cells.",
@@ -120,6 +142,20 @@ ORDER BY store_id, quarter
 """
 
 
+def unpivot_stack(wide: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: stack the quarter columns, drop the empty cells."""
+    long = wide.set_index("store_id")[["q1", "q2", "q3", "q4"]].stack().dropna()
+    long = long.rename_axis(["store_id", "quarter"]).rename("sales").reset_index()
+    return long.sort_values(["store_id", "quarter"])
+
+
+def unpivot_loop(wide: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a loop over rows and quarter columns."""
+    rows = [(s, q, v) for s, *vals in wide[["store_id", "q1", "q2", "q3", "q4"]].itertuples(index=False)
+            for q, v in zip(["q1", "q2", "q3", "q4"], vals) if not pd.isna(v)]
+    return pd.DataFrame(sorted(rows), columns=["store_id", "quarter", "sales"])
+
+
 UNPIVOT = Drill(
     id="unpivot", title="Unpivot quarters into rows", topic="reshaping", level=1,
     question=question("unpivot",
@@ -129,7 +165,9 @@ UNPIVOT = Drill(
                       ["melt(id_vars='store_id', var_name=..., value_name=...).",
                        "Drop the null cells and sort: melt returns quarter-major order."],
                       {"melt keeps the empty cells as rows": melt_keeps_nulls,
-                       "melt's quarter-major order left unsorted": melt_unsorted}, right={}),
+                       "melt's quarter-major order left unsorted": melt_unsorted},
+                      right={"stack and dropna": unpivot_stack,
+                             "a loop over cells": unpivot_loop}, check_index=False),
     example=example_unpivot,
     sql=UNPIVOT_QUARTERS_SQL,
     complexity="O(stores x quarters).",

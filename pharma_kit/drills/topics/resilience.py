@@ -28,6 +28,9 @@ def cases_retry(rng: np.random.Generator) -> list[Case]:
         {"script": ["transient", "transient", "transient"], "attempts": 3, "base_delay": 1.0},
         {"script": ["quality", "ok"], "attempts": 3, "base_delay": 1.0},
         {"script": ["transient", "quality", "ok"], "attempts": 4, "base_delay": 2.0},
+        # a bug or a bad setting is not transient either: it must propagate at once, not be retried
+        {"script": ["other", "ok"], "attempts": 3, "base_delay": 1.0},
+        {"script": ["transient", "other", "ok"], "attempts": 3, "base_delay": 1.0},
     ]
     kinds = np.array(["transient", "quality", "ok"])
     script = list(kinds[rng.choice(3, 5, p=[0.6, 0.1, 0.3])]) + ["ok"]
@@ -64,6 +67,20 @@ def retry_everything(op: Callable[[], object], attempts: int = 3, base_delay: fl
     return None
 
 
+def retry_all_but_quality(op: Callable[[], object], attempts: int = 3, base_delay: float = 1.0,
+                          sleep: Callable[[float], None] = time.sleep) -> object:
+    for i in range(attempts):
+        try:
+            return op()
+        except DataQualityError:
+            raise
+        except Exception:
+            if i == attempts - 1:
+                raise
+            sleep(base_delay * 2 ** i)
+    return None
+
+
 def retry_no_backoff(op: Callable[[], object], attempts: int = 3, base_delay: float = 1.0,
                      sleep: Callable[[float], None] = time.sleep) -> object:
     for i in range(attempts):
@@ -73,6 +90,34 @@ def retry_no_backoff(op: Callable[[], object], attempts: int = 3, base_delay: fl
             if i == attempts - 1:
                 raise
             sleep(base_delay)
+    return None
+
+
+def call_with_retry_while(op: Callable[[], object], attempts: int = 3, base_delay: float = 1.0,
+                          sleep: Callable[[float], None] = time.sleep) -> object:
+    """Right answer: a while loop; only TransientError is retried."""
+    attempt = 0
+    while True:
+        try:
+            return op()
+        except TransientError:
+            attempt += 1
+            if attempt >= attempts:
+                raise
+            sleep(base_delay * 2 ** (attempt - 1))
+
+
+def call_with_retry_delays(op: Callable[[], object], attempts: int = 3, base_delay: float = 1.0,
+                           sleep: Callable[[float], None] = time.sleep) -> object:
+    """Right answer: the delays computed up front; the last failure re-raised."""
+    delays = [base_delay * 2 ** i for i in range(attempts - 1)] + [None]
+    for delay in delays:
+        try:
+            return op()
+        except TransientError:
+            if delay is None:
+                raise
+            sleep(delay)
     return None
 
 
@@ -101,11 +146,14 @@ def call_with_retry(op, attempts=3, delay=1.0):
                       "pharma_kit.errors.TransientError, sleeping base_delay * 2**i after failed attempt i (i from 0); "
                       "re-raises the last TransientError after `attempts` tries; any other exception propagates at once. "
                       "The checker drives it with a scripted op ('transient' raises TransientError, 'quality' raises "
-                      "DataQualityError, 'ok' returns 42) and a fake sleep that records the delays.",
+                      "DataQualityError, 'other' raises ValueError, 'ok' returns 42) and a fake sleep that records the delays.",
                       call_with_retry, cases_retry,
                       ["except TransientError, not except Exception.", "sleep(base_delay * 2 ** i).",
                        "Use the sleep argument (the checker records the delays)."],
-                      {"the code under review": retry_everything, "no backoff": retry_no_backoff}, right={},
+                      {"the code under review": retry_everything, "no backoff": retry_no_backoff,
+                       "still retries every error except a data-quality one": retry_all_but_quality},
+                      right={"a while loop": call_with_retry_while,
+                             "delays computed up front": call_with_retry_delays},
                       runner=retry_runner),
     example=example_retry,
     signature="(op, attempts=3, base_delay=1.0, sleep=time.sleep)",

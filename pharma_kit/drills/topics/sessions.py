@@ -33,10 +33,13 @@ def cases_sessions(rng: np.random.Generator) -> list[Case]:
     exact = events_frame([1, 1, 1, 2, 2], [5, 4, 3, 2, 1], ["2025-03-01 09:00", "2025-03-01 09:30", "2025-03-01 09:30",
                                                             "2025-03-01 09:35", "2025-03-01 10:10"])
     empty = events_frame([], [], [])
+    # gaps of 2 days 10 minutes and of exactly 1 day: .dt.seconds sees 10 minutes and 0 seconds
+    days = events_frame([3, 3, 3, 3], [1, 2, 3, 4], ["2025-03-01 09:00", "2025-03-03 09:10", "2025-03-04 09:10",
+                                                    "2025-03-04 09:20"])
     n = 50
     rand = events_frame(int_ids(rng, n, 4), rng.permutation(n) + 1, list(minute_grid(rng, n, 1, 10)))
     return [{"events": example_sessions()["events"], "gap_minutes": 30}, {"events": exact, "gap_minutes": 30},
-            {"events": empty, "gap_minutes": 30}, {"events": rand, "gap_minutes": 30},
+            {"events": empty, "gap_minutes": 30}, {"events": days, "gap_minutes": 30}, {"events": rand, "gap_minutes": 30},
             {"events": rand, "gap_minutes": 45}]
 
 
@@ -53,6 +56,14 @@ def sessions_inclusive_gap(events: pd.DataFrame, gap_minutes: int = 30) -> pd.Da
     e = events.sort_values(["user_id", "ts", "event_id"]).reset_index(drop=True)
     gap = e.groupby("user_id")["ts"].diff()
     new = gap.isna() | (gap >= pd.Timedelta(minutes=gap_minutes))
+    e["session_id"] = new.astype("int64").groupby(e["user_id"]).cumsum()
+    return e
+
+
+def sessions_dt_seconds(events: pd.DataFrame, gap_minutes: int = 30) -> pd.DataFrame:
+    e = events.sort_values(["user_id", "ts", "event_id"]).reset_index(drop=True)
+    gap = e.groupby("user_id")["ts"].diff()
+    new = gap.isna() | (gap.dt.seconds > gap_minutes * 60)     # .dt.seconds is the seconds PART: days are lost
     e["session_id"] = new.astype("int64").groupby(e["user_id"]).cumsum()
     return e
 
@@ -77,6 +88,31 @@ ORDER BY user_id, ts, event_id
 """
 
 
+def sessionize_loop(events: pd.DataFrame, gap_minutes: int = 30) -> pd.DataFrame:
+    """Right answer: one pass over the sorted events, comparing each gap in seconds."""
+    e = events.sort_values(["user_id", "ts", "event_id"]).reset_index(drop=True)
+    ids, prev_user, prev_ts, n = [], None, None, 0
+    for u, t in zip(e["user_id"], e["ts"]):
+        if u != prev_user:
+            n = 1
+        elif (t - prev_ts).total_seconds() > gap_minutes * 60:
+            n += 1
+        ids.append(n)
+        prev_user, prev_ts = u, t
+    e["session_id"] = pd.Series(ids, dtype="int64")
+    return e
+
+
+def sessionize_numpy(events: pd.DataFrame, gap_minutes: int = 30) -> pd.DataFrame:
+    """Right answer: NumPy differences on the sorted arrays, then a per-user cumulative sum."""
+    e = events.sort_values(["user_id", "ts", "event_id"], ignore_index=True)
+    u, t = e["user_id"].to_numpy(), e["ts"].to_numpy()
+    new = np.ones(len(e), dtype="int64")
+    new[1:] = (u[1:] != u[:-1]) | ((t[1:] - t[:-1]) > np.timedelta64(gap_minutes * 60, "s"))
+    e["session_id"] = pd.Series(new).groupby(u).cumsum().to_numpy()
+    return e
+
+
 SESSIONIZE = Drill(
     id="sessionize", title="Sessionization with 30 minutes of inactivity", topic="sessionization", level=2,
     question=question("sessionize",
@@ -89,8 +125,11 @@ SESSIONIZE = Drill(
                        "New-session flag = first event OR gap > threshold; cumsum the flag per user.",
                        "Strictly greater: a 30-minute gap is still the same session."],
                       {">= splits sessions at exactly the threshold": sessions_inclusive_gap,
+                       "gap.dt.seconds drops whole days of the gap": sessions_dt_seconds,
                        "diff across users (no groupby): a user's first event looks at the previous user":
-                           sessions_global_diff}, right={}),
+                           sessions_global_diff},
+                      right={"a loop comparing total_seconds()": sessionize_loop,
+                             "NumPy diffs and a per-user cumsum": sessionize_numpy}),
     example=example_sessions,
     sql=SESSIONIZE_SQL,
     complexity="O(N log N) sort, then O(N) diff and cumsum. SQL: LAG + running SUM of new-session flags.",

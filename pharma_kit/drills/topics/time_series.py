@@ -62,18 +62,50 @@ ORDER BY order_date
 """
 
 
+def _month_totals(dates, values, fill):
+    """(month-end labels, per-month values) from the first to the last month; ``fill`` where a month is empty."""
+    sums: dict = {}
+    for d, a in zip(dates, values):
+        sums.setdefault((d.year, d.month), []).append(a)
+    (y, m), end = min(sums), max(sums)
+    labels, out = [], []
+    while (y, m) <= end:
+        labels.append(pd.Timestamp(year=y, month=m, day=1) + pd.offsets.MonthEnd(0))
+        out.append(fill(sums.get((y, m), [])))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return labels, out
+
+
+def monthly_revenue_periods(orders: pd.DataFrame) -> pd.Series:
+    """Right answer: group by calendar month (Period), fill the gaps from a period_range, label by month end."""
+    month = orders["order_date"].dt.to_period("M")
+    sums = orders.groupby(month)["amount"].sum()
+    sums = sums.reindex(pd.period_range(month.min(), month.max(), freq="M"), fill_value=0.0)
+    labels = sums.index.to_timestamp(how="end").normalize()
+    return pd.Series(sums.to_numpy(), index=pd.DatetimeIndex(labels, name="order_date"), name="amount")
+
+
+def monthly_revenue_loop(orders: pd.DataFrame) -> pd.Series:
+    """Right answer: a loop over (year, month) keys and a calendar walk."""
+    labels, values = _month_totals(orders["order_date"], orders["amount"],
+                                   lambda xs: float(sum(x for x in xs if not pd.isna(x))))
+    return pd.Series(values, index=pd.DatetimeIndex(labels, name="order_date"), name="amount")
+
+
 MONTHLY_RESAMPLE = Drill(
     id="monthly-resample", title="Monthly revenue with empty months", topic="time series", level=1,
     question=question("monthly-resample",
                       "`orders` has order_date and amount (amount may be null). Return a Series named 'amount', indexed "
                       "by month end (index name 'order_date'), with the revenue of every calendar month from the first "
-                      "to the last order's month; months without orders are 0.",
+                      "to the last order's month; months without orders (or with only null amounts) are 0.",
                       monthly_revenue, cases_monthly,
                       ["set_index('order_date') and resample to months.",
                        "pandas 3 spells month end 'ME' ('M' raises). 'MS' labels by month start.",
                        "groupby on a month key skips empty months; resample fills them."],
                       {"groupby on the month drops empty months": monthly_groupby_drops_empty,
-                       "resample('MS') labels months by their first day": monthly_month_start}, right={}),
+                       "resample('MS') labels months by their first day": monthly_month_start},
+                      right={"group by Period, reindex on period_range": monthly_revenue_periods,
+                             "a loop and a calendar walk": monthly_revenue_loop}),
     example=example_monthly,
     sql=MONTHLY_REVENUE_SQL, sql_post=series("order_date", "amount"),
     complexity="O(N) binning; the calendar spine is O(months). SQL: generate_series spine LEFT JOIN sums.",
@@ -128,18 +160,43 @@ ORDER BY month
 """
 
 
+def month_over_month_periods(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: Period months, a filled range, then shift."""
+    month = orders["order_date"].dt.to_period("M")
+    rev = orders.groupby(month)["amount"].sum()
+    rev = rev.reindex(pd.period_range(month.min(), month.max(), freq="M"), fill_value=0.0)
+    out = pd.DataFrame({"month": rev.index.to_timestamp(how="end").normalize(), "revenue": rev.to_numpy()})
+    out["prev_revenue"] = out["revenue"].shift()
+    out["growth"] = (out["revenue"] - out["prev_revenue"]) / out["prev_revenue"].replace(0.0, np.nan)
+    return out
+
+
+def month_over_month_loop(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a loop carrying the previous month's revenue."""
+    labels, values = _month_totals(orders["order_date"], orders["amount"],
+                                   lambda xs: float(sum(x for x in xs if not pd.isna(x))))
+    rows, prev = [], np.nan
+    for label, rev in zip(labels, values):
+        growth = (rev - prev) / prev if not np.isnan(prev) and prev != 0 else np.nan
+        rows.append((label, rev, prev, growth))
+        prev = rev
+    return pd.DataFrame(rows, columns=["month", "revenue", "prev_revenue", "growth"])
+
+
 MONTH_OVER_MONTH = Drill(
     id="month-over-month", title="Month-over-month growth with LAG", topic="time series", level=2,
     question=question("month-over-month",
-                      "`orders` has order_date and amount. Return month (month end), revenue (0 for months without "
-                      "orders, first to last month), prev_revenue (the previous CALENDAR month's revenue; NaN for the "
+                      "`orders` has order_date and amount (may be null). Return month (month end), revenue (nulls "
+                      "skipped; 0 for months without orders or with only null amounts; first to last month), prev_revenue (the previous CALENDAR month's revenue; NaN for the "
                       "first) and growth = (revenue - prev_revenue) / prev_revenue (NaN when prev_revenue is 0 or NaN).",
                       month_over_month, cases_monthly,
                       ["Build the full monthly series first (resample 'ME'), then shift.",
                        "shift(1) on a series with missing months compares with the wrong month.",
                        "pct_change turns a zero base into inf; the spec says NaN."],
                       {"shift over months with orders only (skips empty months)": mom_shift_over_active_months,
-                       "pct_change: a zero base gives inf instead of NaN": mom_pct_change}, right={}),
+                       "pct_change: a zero base gives inf instead of NaN": mom_pct_change},
+                      right={"Period months and shift": month_over_month_periods,
+                             "a loop carrying the previous month": month_over_month_loop}, check_index=False),
     example=example_monthly,
     sql=MONTH_OVER_MONTH_SQL,
     complexity="O(N) to bin, O(months) for the window. SQL: LAG() OVER (ORDER BY month) on a filled spine.",
@@ -170,6 +227,18 @@ def mean_basket_month_start(orders: pd.DataFrame) -> pd.Series:
     return orders.set_index("order_date")["amount"].resample("MS").mean()
 
 
+def monthly_mean_basket_on(orders: pd.DataFrame) -> pd.Series:
+    """Right answer: resample with on= (month end 'ME')."""
+    return orders.resample("ME", on="order_date")["amount"].mean()
+
+
+def monthly_mean_basket_loop(orders: pd.DataFrame) -> pd.Series:
+    """Right answer: a loop over calendar months; an empty month is NaN."""
+    labels, values = _month_totals(orders["order_date"], orders["amount"],
+                                   lambda xs: float(np.mean(xs)) if xs else np.nan)
+    return pd.Series(values, index=pd.DatetimeIndex(labels, name="order_date"), name="amount")
+
+
 REVIEW_RESAMPLE_M = Drill(
     id="review-resample-m", title="Review: monthly mean with resample('M')", topic="time series", level=1,
     code='''
@@ -189,7 +258,9 @@ def monthly_mean_basket(orders):
                       monthly_mean_basket, cases_mean_basket,
                       ["The month-end alias is 'ME'."],
                       {"the code under review": mean_basket_resample_m,
-                       "'MS' labels by month start": mean_basket_month_start}, right={}),
+                       "'MS' labels by month start": mean_basket_month_start},
+                      right={"resample('ME', on=...)": monthly_mean_basket_on,
+                             "a loop over months": monthly_mean_basket_loop}),
     example=example_monthly, complexity="O(N).",
     listens_for=["Knowing the pandas 3 alias changes.", "Month-end vs month-start labelling."])
 
@@ -227,6 +298,25 @@ def moving_average_min_periods(orders: pd.DataFrame) -> pd.DataFrame:
     return daily
 
 
+def daily_with_moving_average_reindex(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: daily sums reindexed on a full calendar, then a 7-row mean."""
+    day = orders["order_date"].dt.normalize()
+    sums = orders.groupby(day)["amount"].sum()
+    sums = sums.reindex(pd.date_range(sums.index.min(), sums.index.max(), freq="D"), fill_value=0.0)
+    out = pd.DataFrame({"revenue": sums.to_numpy()}, index=pd.DatetimeIndex(sums.index, name="order_date"))
+    out["ma_7"] = out["revenue"].rolling(7).mean()
+    return out
+
+
+def daily_with_moving_average_cumsum(orders: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: resample for the days, a cumulative-sum difference for the 7-day mean."""
+    revenue = orders.set_index("order_date")["amount"].resample("D").sum()
+    cs = np.concatenate([[0.0], np.cumsum(revenue.to_numpy())])
+    ma = np.full(len(revenue), np.nan)
+    ma[6:] = (cs[7:] - cs[:-7]) / 7
+    return pd.DataFrame({"revenue": revenue.to_numpy(), "ma_7": ma}, index=revenue.index)
+
+
 REVIEW_SERIES_COLUMN = Drill(
     id="review-series-column", title="Review: a moving average on a Series", topic="time series", level=2,
     code='''
@@ -250,7 +340,9 @@ def add_moving_average(orders):
                       daily_with_moving_average, cases_moving_average,
                       ["to_frame('revenue') first.", "rolling(7).mean() keeps NaN for the first 6 days."],
                       {"the code under review": moving_average_on_series,
-                       "min_periods=1 invents averages from one day": moving_average_min_periods}, right={}),
+                       "min_periods=1 invents averages from one day": moving_average_min_periods},
+                      right={"reindex on a calendar, rolling(7)": daily_with_moving_average_reindex,
+                             "cumulative sums": daily_with_moving_average_cumsum}),
     example=example_moving_average,
     complexity="O(N).",
     listens_for=["Series vs DataFrame, and what [] assignment means on each."])
@@ -287,6 +379,21 @@ def recency_data_max(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     return (orders["order_date"].max() - last).dt.days.rename("recency_days")
 
 
+def recency_days_floor(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Right answer: whole days by floor division of the timedelta (customers in order of appearance)."""
+    last = orders.groupby("customer_id", sort=False)["order_date"].max()
+    return ((pd.Timestamp(as_of) - last) // pd.Timedelta(days=1)).astype("int64").rename("recency_days")
+
+
+def recency_days_loop(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Right answer: a loop keeping each customer's last order."""
+    last: dict = {}
+    for cid, t in zip(orders["customer_id"], orders["order_date"]):
+        last[cid] = max(last.get(cid, t), t)
+    days = [(pd.Timestamp(as_of) - t).days for t in last.values()]
+    return pd.Series(days, index=pd.Index(list(last), name="customer_id"), name="recency_days")
+
+
 REVIEW_NOW_RECENCY = Drill(
     id="review-now-recency", title="Review: recency with now()", topic="time series", level=1,
     code='''
@@ -307,6 +414,8 @@ def recency_days(orders):
                       recency_days, cases_recency,
                       ["Replace now() with the as_of argument."],
                       {"the code under review (ignores as_of)": recency_now,
-                       "uses the data's max date as 'today'": recency_data_max}, right={}),
+                       "uses the data's max date as 'today'": recency_data_max},
+                      right={"floor division of the timedelta": recency_days_floor,
+                             "a loop": recency_days_loop}, check_order=False),
     example=example_recency, complexity="O(N).",
     listens_for=["as_of / logical date as a parameter everywhere.", "Backfills must reproduce history."])

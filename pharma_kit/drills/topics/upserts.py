@@ -129,6 +129,41 @@ ORDER BY customer_id, valid_from
 """
 
 
+def scd2_merge_loop(dim: pd.DataFrame, snapshot: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Right answer: dictionaries of rows; a null tier equals a null tier."""
+    as_of = pd.Timestamp(as_of)
+    rows = dim.to_dict("records")
+    current = {r["customer_id"]: r for r in rows if r["is_current"]}
+    for cid, tier in zip(snapshot["customer_id"], snapshot["tier"]):
+        cur = current.get(cid)
+        if cur is not None and ((pd.isna(tier) and pd.isna(cur["tier"])) or tier == cur["tier"]):
+            continue
+        if cur is not None:
+            cur["valid_to"], cur["is_current"] = as_of, False
+        rows.append({"customer_id": cid, "tier": tier, "valid_from": as_of, "valid_to": pd.NaT, "is_current": True})
+    return pd.DataFrame(rows, columns=dim.columns).sort_values(["customer_id", "valid_from"], kind="stable")
+
+
+def scd2_merge_sentinel(dim: pd.DataFrame, snapshot: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Right answer: compare tiers with nulls filled by a sentinel, then close and append."""
+    as_of = pd.Timestamp(as_of)
+    cur = dim.loc[dim["is_current"]].set_index("customer_id")["tier"].astype(object).fillna("<null>")
+    snap = snapshot.set_index("customer_id")["tier"].astype(object).fillna("<null>")
+    old = cur.reindex(snap.index)
+    changed = snap.index[old.isna() | (old != snap)]
+    out = dim.copy()
+    closing = out["is_current"] & out["customer_id"].isin(changed)
+    out.loc[closing, "valid_to"] = as_of
+    out.loc[closing, "is_current"] = False
+    new = snapshot.loc[snapshot["customer_id"].isin(changed)]
+    new = pd.DataFrame({"customer_id": new["customer_id"], "tier": new["tier"], "valid_from": as_of,
+                        "valid_to": pd.Series(pd.NaT, index=new.index, dtype=out["valid_to"].dtype),
+                        "is_current": True})
+    parts = [f for f in (out, new) if len(f)]
+    both = pd.concat(parts, ignore_index=True) if parts else out
+    return both.sort_values(["customer_id", "valid_from"], kind="stable")
+
+
 SCD2_MERGE = Drill(
     id="scd2-merge", title="SCD type 2 merge", topic="SCD and upserts", level=3,
     question=question("scd2-merge",
@@ -144,7 +179,9 @@ SCD2_MERGE = Drill(
                        "Two outputs: the old rows with some closed, plus the new versions; concat and sort."],
                       {"type-1 overwrite: history is lost": scd1_overwrite,
                        "NaN != NaN opens a new version on every load": scd2_nan_not_equal,
-                       "new customers dropped (inner join)": scd2_inner_drops_new}, right={}),
+                       "new customers dropped (inner join)": scd2_inner_drops_new},
+                      right={"dictionaries of rows": scd2_merge_loop,
+                             "null-safe compare with a sentinel": scd2_merge_sentinel}, check_index=False),
     example=example_scd2,
     sql=SCD2_MERGE_SQL,
     complexity="O(N + M) hash join of snapshot to current rows; the sort is O(N log N).",
@@ -225,6 +262,25 @@ SELECT * FROM t ORDER BY order_id;
 """
 
 
+def upsert_dict(target: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: a dict keyed by order_id; a row replaces the kept one if it is as new or newer (batch last)."""
+    best: dict = {}
+    for frame in (target, batch):
+        for row in frame.itertuples(index=False):
+            if row.order_id not in best or row.updated_at >= best[row.order_id].updated_at:
+                best[row.order_id] = row
+    return pd.DataFrame([best[k] for k in sorted(best)], columns=target.columns)
+
+
+def upsert_sort_desc(target: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
+    """Right answer: newest first (batch before target on a tie, later batch rows first), keep the first per key."""
+    parts = [f for f in (target.assign(src=0), batch.assign(src=1)) if len(f)]
+    both = pd.concat(parts, ignore_index=True)
+    both["pos"] = np.arange(len(both))
+    ordered = both.sort_values(["updated_at", "src", "pos"], ascending=False)
+    return ordered.drop_duplicates("order_id").sort_values("order_id").drop(columns=["src", "pos"])
+
+
 IDEMPOTENT_UPSERT = Drill(
     id="idempotent-upsert", title="Idempotent upsert (merge on key)", topic="SCD and upserts", level=2,
     question=question("idempotent-upsert",
@@ -239,7 +295,9 @@ IDEMPOTENT_UPSERT = Drill(
                        "concat without de-duplication is append: a retry duplicates rows."],
                       {"append: a retry duplicates rows": upsert_append,
                        "blind overwrite: a stale batch row replaces a newer row": upsert_blind_overwrite,
-                       "drop_duplicates(keep='first') keeps the old target row": upsert_keep_first}, right={},
+                       "drop_duplicates(keep='first') keeps the old target row": upsert_keep_first},
+                      right={"a dict keyed by order_id": upsert_dict,
+                             "newest first, keep the first": upsert_sort_desc}, check_index=False,
                       runner=twice("target")),
     example=example_upsert,
     sql=UPSERT_SQL,
@@ -261,7 +319,11 @@ def cases_load_day(rng: np.random.Generator) -> list[Case]:
     wh = warehouse_frame(["2025-03-01", "2025-03-01", "2025-03-02"], [1, 2, 1], [5.0, 6.0, 7.0])
     batch = warehouse_frame(["2025-03-02", "2025-03-02"], [1, 2], [8.0, 9.0])
     empty_wh = warehouse_frame([], [], [])
-    out = [{"warehouse": wh, "batch": batch, "day": day}, {"warehouse": empty_wh, "batch": batch, "day": day}]
+    # store 3 sold on the day before the correction, and is missing from the corrected batch: its row must go
+    wh3 = warehouse_frame(["2025-03-01", "2025-03-02", "2025-03-02", "2025-03-02"], [1, 1, 2, 3], [5.0, 7.0, 6.0, 4.0])
+    no_rows = warehouse_frame([], [], [])
+    out = [{"warehouse": wh, "batch": batch, "day": day}, {"warehouse": empty_wh, "batch": batch, "day": day},
+           {"warehouse": wh3, "batch": batch, "day": day}, {"warehouse": wh3, "batch": no_rows, "day": day}]
     for n in (6, 20):
         days = list(T0 + pd.to_timedelta(np.repeat(np.arange(n // 2), 2), unit="D"))
         w = warehouse_frame(days, np.tile([1, 2], n // 2), dollars(rng, n))
@@ -287,9 +349,30 @@ def load_day_append(warehouse: pd.DataFrame, batch: pd.DataFrame, day: pd.Timest
         .reset_index(drop=True)
 
 
+def load_day_keep_last(warehouse: pd.DataFrame, batch: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    both = pd.concat([warehouse, batch], ignore_index=True).drop_duplicates(["sale_date", "store_id"], keep="last")
+    return both.sort_values(["sale_date", "store_id"], kind="stable").reset_index(drop=True)
+
+
 def load_day_drop_duplicates(warehouse: pd.DataFrame, batch: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     both = pd.concat([warehouse, batch], ignore_index=True).drop_duplicates()
     return both.sort_values(["sale_date", "store_id"], kind="stable").reset_index(drop=True)
+
+
+def load_day_mask(warehouse: pd.DataFrame, batch: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """Right answer: keep the other days with a boolean mask, append the batch, sort."""
+    kept = warehouse[~(warehouse["sale_date"] == pd.Timestamp(day))]
+    parts = [f for f in (kept, batch) if len(f)]
+    both = pd.concat(parts) if parts else warehouse.iloc[0:0]
+    return both.sort_values(["sale_date", "store_id"], kind="stable").reset_index(drop=True)
+
+
+def load_day_query(warehouse: pd.DataFrame, batch: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """Right answer: rows as records, the day's partition rebuilt from the batch."""
+    day = pd.Timestamp(day)
+    rows = [r for r in warehouse.to_dict("records") if r["sale_date"] != day] + batch.to_dict("records")
+    rows.sort(key=lambda r: (r["sale_date"], r["store_id"]))
+    return pd.DataFrame(rows, columns=warehouse.columns)
 
 
 REVIEW_APPEND_ON_RETRY = Drill(
@@ -314,7 +397,11 @@ def load_day(warehouse, batch, day):
                       ["Drop the warehouse rows whose sale_date == day, then concat the batch.",
                        "drop_duplicates is not a fix: corrected values differ from the old ones."],
                       {"the code under review": load_day_append,
-                       "append then drop_duplicates keeps stale rows": load_day_drop_duplicates}, right={},
+                       "append then drop_duplicates keeps stale rows": load_day_drop_duplicates,
+                       "drop_duplicates(keep='last') on the key keeps rows the batch no longer has":
+                           load_day_keep_last},
+                      right={"a mask, concat, sort": load_day_mask,
+                             "records rebuilt": load_day_query},
                       runner=twice("warehouse")),
     example=example_load_day,
     complexity="O(N) (or O(partition) with partitioned storage).",

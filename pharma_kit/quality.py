@@ -65,6 +65,21 @@ def _as_text(s: pd.Series) -> pd.Series:
     return _blank_to_na(s.astype("str").where(s.notna()))
 
 
+def _cast_text(t: pd.Series, kind: str) -> np.ndarray:
+    """Validated number text -> int64/float64 values: Arrow's cast when the text is Arrow-backed, else pandas."""
+    arr = getattr(t.array, "_pa_array", None)
+    if arr is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            return pc.cast(arr, pa.int64() if kind == "int" else pa.float64()).to_numpy()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # e.g. "+5": Arrow does not read a leading plus
+    v = pd.to_numeric(t)
+    return v.astype("int64").to_numpy() if kind == "int" else v.astype("float64").to_numpy()
+
+
 def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse a column to nullable ``Int64``; also return the mask of non-null values that are not integers."""
     if pd.api.types.is_bool_dtype(s.dtype):
@@ -79,9 +94,11 @@ def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         return out, pd.Series(bad, index=s.index)
     t = _as_text(s)
     good = t.str.fullmatch(_INT_TEXT.pattern).fillna(False).astype(bool)
+    if good.all():
+        return pd.Series(_cast_text(t, "int"), index=s.index).astype("Int64"), pd.Series(False, index=s.index)
     out = pd.Series(pd.NA, index=s.index, dtype="Int64")
     if good.any():
-        out[good] = pd.to_numeric(t[good]).astype("int64")
+        out[good] = _cast_text(t[good], "int")
     return out, t.notna() & ~good
 
 
@@ -101,9 +118,12 @@ def parse_float(s: pd.Series, money: bool = False) -> tuple[pd.Series, pd.Series
     t = _as_text(s)
     if money:  # only plain decimal text parses directly; "1.2e3" may have lost the cents, "NaN" is no amount
         plain = t.str.fullmatch(_PLAIN_MONEY).fillna(False).astype(bool)
-        v = pd.Series(np.nan, index=s.index, dtype="float64")
-        if plain.any():
-            v[plain] = pd.to_numeric(t[plain], errors="coerce").astype("float64")
+        if plain.all():
+            v = pd.Series(_cast_text(t, "float"), index=s.index, dtype="float64")
+        else:
+            v = pd.Series(np.nan, index=s.index, dtype="float64")
+            if plain.any():
+                v[plain] = _cast_text(t[plain], "float")
     else:
         ascii_ok = t.str.isascii().fillna(True).astype(bool)
         v = pd.to_numeric(t.where(ascii_ok), errors="coerce").astype("float64")

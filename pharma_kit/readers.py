@@ -50,7 +50,7 @@ class CsvBlock:
 
     frame: pd.DataFrame
     rejected: pd.DataFrame
-    raw_lines: pd.Series  # index = start line of every record in ``frame``; the record's text as it was
+    raw_lines: "_LazyRaw"  # ``raw_lines.reindex(lines)``: each record's text as it was, for lines of ``frame``
 
 
 @dataclass
@@ -133,6 +133,19 @@ def _strip_eol(line: str) -> str:
 
 def _clean_text(value: str) -> str:
     return _SURROGATE.sub("\ufffd", value)
+
+
+class _LazyRaw:
+    """The raw text of a block's records, built only for the lines asked for (usually the quarantined few)."""
+
+    def __init__(self, texts: list[str] | None, first: int, series: pd.Series | None = None) -> None:
+        self.texts, self.first, self.series = texts, first, series
+
+    def reindex(self, lines) -> pd.Series:
+        lines = pd.Index(lines)
+        if self.series is not None:
+            return self.series.reindex(lines)
+        return pd.Series([self.texts[int(n) - self.first] for n in lines], dtype="str", index=lines, name="raw_line")
 
 
 class CsvTextReader:
@@ -227,19 +240,7 @@ class CsvTextReader:
                 first = src.next_no
                 if not any('"' in line for line in chunk):  # fast path: no quoting anywhere in the chunk
                     src.next_no += len(chunk)
-                    texts = [_strip_eol(line) for line in chunk]
-                    fields, starts, raws = [], [], []
-                    broken = []
-                    for i, t in enumerate(texts):
-                        if not t or t.isspace():
-                            self.blank_lines.append(first + i)
-                        elif len(t) > MAX_RECORD_CHARS:
-                            broken.append(self._too_long(first + i, t))
-                        else:
-                            fields.append(t.split(","))
-                            starts.append(first + i)
-                            raws.append(t)
-                    yield fields, starts, raws, broken
+                    yield first, [_strip_eol(line) for line in chunk]
                     continue
                 src.buf.extend(chunk)
             yield self._slow_chunk()
@@ -305,13 +306,73 @@ class CsvTextReader:
 
     def blocks(self) -> Iterator[CsvBlock]:
         """The file as blocks of at most ``block_lines`` lines each (a multi-line record may add a few)."""
-        cols = self.columns
         try:
-            for fields, starts, raws, broken in self._records():
-                yield self._block(fields, starts, raws, broken)
+            for item in self._records():
+                yield self._fast_block(*item) if len(item) == 2 else self._block(*item)
         finally:
             self.close()
-        _ = cols
+
+    def _fast_block(self, first: int, texts: list[str]) -> CsvBlock:
+        """A chunk without any quote character: the record checks per line, the fields parsed by Arrow."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = len(texts)
+        width = self.width
+        h = self.header[0]
+        try:  # the per-line checks, vectorised by Arrow (which refuses undecodable bytes: then line by line)
+            arr = pa.array(texts, type=pa.string())
+            blank = pc.equal(pc.utf8_trim_whitespace(arr), "").to_numpy(zero_copy_only=False)
+            commas = pc.count_substring(arr, ",").to_numpy(zero_copy_only=False)
+            too_long = pc.greater(pc.utf8_length(arr), MAX_RECORD_CHARS).to_numpy(zero_copy_only=False)
+            maybe_hdr = pc.starts_with(pc.utf8_ltrim_whitespace(arr), h).to_numpy(zero_copy_only=False)
+            bad_bytes = np.zeros(n, dtype=bool)
+        except (UnicodeEncodeError, pa.ArrowException):
+            blank = np.fromiter((not t or t.isspace() for t in texts), dtype=bool, count=n)
+            commas = np.fromiter((t.count(",") for t in texts), dtype=np.int64, count=n)
+            too_long = np.fromiter((len(t) > MAX_RECORD_CHARS for t in texts), dtype=bool, count=n)
+            maybe_hdr = np.fromiter((t.lstrip().startswith(h) for t in texts), dtype=bool, count=n)
+            bad_bytes = np.fromiter((bool(_SURROGATE.search(t)) for t in texts), dtype=bool, count=n)
+        if blank.any():
+            self.blank_lines.extend((first + np.flatnonzero(blank)).tolist())
+        ok = ~blank & ~too_long & (commas == width - 1) & ~bad_bytes
+        good = np.flatnonzero(ok)
+        # a repeated header: every field (stripped) is the header's
+        rep_hdr = np.zeros(len(good), dtype=bool)
+        for j in np.flatnonzero(maybe_hdr[good]):
+            rep_hdr[j] = [f.strip() for f in texts[good[j]].split(",")] == self.header
+        side = np.sort(np.concatenate([np.flatnonzero(~blank & ~too_long & ~ok), good[rep_hdr]]))
+        good = good[~rep_hdr]
+        frame = self._arrow_frame(texts if len(good) == n else [texts[i] for i in good], first + good)
+        broken = [self._too_long(first + int(i), texts[i]) for i in np.flatnonzero(too_long & ~blank)]
+        rest = self._block([texts[i].split(",") for i in side], [first + int(i) for i in side],
+                           [texts[i] for i in side], broken)
+        return CsvBlock(frame, rest.rejected, _LazyRaw(texts, first))
+
+    def _arrow_frame(self, texts: list[str], lines: np.ndarray) -> pd.DataFrame:
+        if not texts:
+            return self._empty_frame()
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        idx = pd.Index(np.asarray(lines, dtype="int64"), name="line")
+        data = ("\n".join(texts) + "\n").encode("utf-8")
+        names = [f"c{i}" for i in range(self.width)]
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                           block_size=max(1 << 20, len(data) + 1)),
+            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
+                                                 include_columns=[names[p] for p in self.pos],
+                                                 strings_can_be_null=False))
+        if table.num_rows != len(texts):  # pragma: no cover - every line was checked to have the header's width
+            raise InputFileError(f"{self.path}: {table.num_rows} rows parsed from {len(texts)} lines")
+        cols = {}
+        for c, p in zip(self.columns, self.pos):
+            s = pd.Series(pd.arrays.ArrowStringArray(table.column(names[p])), index=idx).astype("str")
+            cols[c] = s.where(s.str.strip() != "")  # an empty field is a missing value
+        return pd.DataFrame(cols, index=idx)
 
     def _block(self, records: list[list[str]], starts: list[int], raws: list[str],
                broken: list[tuple[int, str, str]]) -> CsvBlock:
@@ -337,7 +398,7 @@ class CsvTextReader:
             s = pd.Series([records[i][p] for i in good], dtype="str", index=idx)
             cols[c] = s.where(s.str.strip() != "")  # an empty field is a missing value
         frame = pd.DataFrame(cols, index=idx)
-        raw = pd.Series([raws[i] for i in good], dtype="str", index=idx, name="raw_line")
+        raw = _LazyRaw(None, 0, pd.Series([raws[i] for i in good], dtype="str", index=idx, name="raw_line"))
         # rejected: bad records (fields only when the width is right), then broken lines
         rows = []
         for i in bad:
@@ -397,7 +458,7 @@ def read_csv_text(path: str | Path, columns: Sequence[str], *, extra: str = "ign
         frames.append(b.frame)
         rejected.append(b.rejected)
         if keep_raw:
-            raws.append(b.raw_lines)
+            raws.append(b.raw_lines.reindex(b.frame.index))
     return reader.result(frames, rejected, raws if keep_raw else None)
 
 

@@ -31,6 +31,12 @@ def _partials_cases(rng):
     rows = pd.DataFrame({"customer_id": [1, 2, 1, 2], "amount": [1.0, 3.0, 5.0, 11.0],
                          "order_date": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01", "2024-03-01"])})
     cases.append({"partials": [chunked.chunk_partials(rows.iloc[:2]), chunked.chunk_partials(rows.iloc[2:])]})
+    # unequal counts (1 row vs 3 rows for customer 5: mean of means 5.5, true mean 3.25), partials not sorted
+    uneven = pd.DataFrame({"customer_id": [5, 9, 5, 5, 5], "amount": [10.0, 2.0, 1.0, 1.0, 1.0],
+                           "order_date": pd.to_datetime(["2024-12-31 23:59", "2024-06-01 00:00", "2025-01-01 00:00",
+                                                         "2024-02-29 00:00", "2024-03-01 00:00"])})
+    cases.append({"partials": [chunked.chunk_partials(uneven.iloc[1:]).iloc[::-1],
+                               chunked.chunk_partials(uneven.iloc[:1])]})
     # a customer in one chunk only, and an empty chunk
     feed = _feed(rng, 300, 12)
     parts = [chunked.chunk_partials(c) for c in _chunks(feed, rng, 4)]
@@ -57,6 +63,35 @@ def _last_chunk_date(partials):
     return out
 
 
+_PARTIAL_COLS = ["customer_id", "rows", "amount_sum", "amount_mean", "amount_min", "amount_max", "last_order_date"]
+
+
+def _combine_named_agg(partials):
+    both = pd.concat(partials)
+    out = both.groupby("customer_id").agg(
+        rows=("rows", "sum"), amount_sum=("amount_sum", "sum"), amount_min=("amount_min", "min"),
+        amount_max=("amount_max", "max"), last_order_date=("last_order_date", "max")).reset_index()
+    out["amount_mean"] = out["amount_sum"] / out["rows"]
+    return out[_PARTIAL_COLS]
+
+
+def _combine_dict_loop(partials):
+    acc = {}
+    for part in partials:
+        for r in part.itertuples(index=False):
+            if r.customer_id not in acc:
+                acc[r.customer_id] = [r.rows, r.amount_sum, r.amount_min, r.amount_max, r.last_order_date]
+            else:
+                a = acc[r.customer_id]
+                a[0] += r.rows
+                a[1] += r.amount_sum
+                a[2] = min(a[2], r.amount_min)
+                a[3] = max(a[3], r.amount_max)
+                a[4] = max(a[4], r.last_order_date)
+    records = [(c, n, s, s / n, lo, hi, last) for c, (n, s, lo, hi, last) in sorted(acc.items())]
+    return pd.DataFrame(records, columns=_PARTIAL_COLS)
+
+
 q1 = Question(
     name="l04_combine_partials",
     prompt=("Each chunk of a big file was reduced to one row per customer: customer_id, rows, amount_sum, "
@@ -67,8 +102,11 @@ q1 = Question(
     hints=["Which of the columns can be combined across chunks, and which cannot? A mean of means weights a "
            "chunk with 1 row like a chunk with 1,000.",
            "Add rows and amount_sum; min of mins; max of maxes and of dates; then amount_mean = amount_sum / rows.",
-           "pd.concat(partials).groupby('customer_id').agg(rows=('rows','sum'), ...).reset_index(), then the mean."],
+           "Named aggregation (.agg(rows=('rows', 'sum'), ...)) gives each column its own function in one call; "
+           "compute amount_mean last, from the merged totals."],
     wrong_answers={"mean of chunk means": _mean_of_means, "last chunk's date instead of the latest": _last_chunk_date},
+    right_answers={"named aggregation, mean afterwards": _combine_named_agg,
+                   "a dict of running totals, one pass": _combine_dict_loop},
     explanation="Sums, counts, mins and maxes are mergeable; a mean is not. Carry sum and count, divide at the end.",
 )
 
@@ -76,7 +114,8 @@ q1 = Question(
 # --- q2: distinct counts across chunks ----------------------------------------------------------
 def _distinct_cases(rng):
     lone = pd.DataFrame({"customer_id": [7, 7, 7], "order_id": [1, 1, 2]})
-    cases = [{"chunks": [lone]}, {"chunks": [lone.iloc[:2], lone.iloc[2:], lone.iloc[:0]]}]
+    # order 1's lines land in two chunks (the second chunk keeps its original index 1): adding counts gives 3
+    cases = [{"chunks": [lone]}, {"chunks": [lone.iloc[[0, 2]], lone.iloc[[1]], lone.iloc[:0]]}]
     feed = _feed(rng, 400, 10)[["customer_id", "order_id"]]
     cases.append({"chunks": _chunks(feed, rng, 5)})
     cases.append({"chunks": _chunks(_feed(rng, 3000, 60)[["customer_id", "order_id"]], rng, 9)})
@@ -88,16 +127,38 @@ def _sum_of_nunique(chunks):
     return pd.concat(per).groupby(level=0).sum().astype("int64").rename("order_id_nunique")
 
 
+def _counts_lines(chunks):
+    both = pd.concat(chunks, ignore_index=True)
+    return both.groupby("customer_id").size().astype("int64").rename("order_id_nunique")  # lines, not orders
+
+
+def _distinct_concat_nunique(chunks):
+    both = pd.concat(chunks, ignore_index=True)
+    return both.groupby("customer_id")["order_id"].nunique().rename("order_id_nunique")
+
+
+def _distinct_set_per_customer(chunks):
+    seen = {}
+    for chunk in chunks:
+        for customer, order in zip(chunk["customer_id"].tolist(), chunk["order_id"].tolist()):
+            seen.setdefault(customer, set()).add(order)
+    counts = pd.Series({c: len(orders) for c, orders in sorted(seen.items())}, name="order_id_nunique")
+    return counts.rename_axis("customer_id")
+
+
 q2 = Question(
     name="l04_distinct_across_chunks",
     prompt=("Each element of `chunks` is a DataFrame with customer_id and order_id (an order can have several lines "
             "and can be split across chunks). Return the exact number of distinct orders per customer as an int64 "
-            "Series named 'order_id_nunique', indexed by customer_id (sorted)."),
+            "Series named 'order_id_nunique', indexed by customer_id (index name 'customer_id', sorted)."),
     reference=chunked.distinct_per_key,
     cases=_distinct_cases,
     hints=["Adding each chunk's nunique counts an order twice when its lines land in two chunks.",
            "Keep the distinct (customer_id, order_id) PAIRS, union them across chunks, and count at the end."],
-    wrong_answers={"adds per-chunk distinct counts": _sum_of_nunique},
+    wrong_answers={"adds per-chunk distinct counts": _sum_of_nunique, "counts order lines, not orders": _counts_lines},
+    right_answers={"concat, then nunique": _distinct_concat_nunique,
+                   "a set of orders per customer": _distinct_set_per_customer},
+    check_dtype=True,
     explanation="Distinct counts are not additive; the set of pairs is. Exact distinct needs memory per distinct pair.",
 )
 
@@ -107,6 +168,7 @@ def _memory_cases(rng):
     return [
         {"n_rows": 0, "dtypes": {"a": "int64"}},
         {"n_rows": 10, "dtypes": {"flag": "bool", "qty": "int8"}},
+        {"n_rows": 3, "dtypes": {"when": "datetime64[ns]", "half": "float16", "big": "uint64"}},
         {"n_rows": 10_000_000, "dtypes": {"customer_id": "int64", "store_id": "int16", "amount": "float64",
                                           "order_date": "datetime64[us]", "quantity": "int8"}},
         {"n_rows": int(rng.integers(1, 10**8)), "dtypes": {"x": "float32", "y": "uint16", "z": "int32"}},
@@ -117,6 +179,25 @@ def _everything_8_bytes(n_rows, dtypes):
     return n_rows * len(dtypes) * 8
 
 
+def _with_index(n_rows, dtypes):
+    return n_rows * (sum(np.dtype(d).itemsize for d in dtypes.values()) + 8)  # memory_usage() counts the index
+
+
+def _bytes_from_dtype_names(n_rows, dtypes):
+    import re
+
+    total = 0
+    for d in dtypes.values():
+        bits = re.findall(r"\d+", d)
+        total += int(bits[0]) // 8 if bits else 1  # int16 -> 2 bytes; bool -> 1
+    return n_rows * total
+
+
+def _bytes_of_one_record(n_rows, dtypes):
+    record = np.dtype([(name, d) for name, d in dtypes.items()])  # a packed struct: one row
+    return n_rows * record.itemsize
+
+
 q3 = Question(
     name="l04_memory_estimate",
     prompt=("Return how many bytes a DataFrame of `n_rows` rows takes for the fixed-width `dtypes` "
@@ -124,8 +205,10 @@ q3 = Question(
     reference=formats.estimate_frame_bytes,
     cases=_memory_cases,
     hints=["Each column holds n_rows values of one dtype; how many bytes is one value?",
-           "`np.dtype(d).itemsize` gives bytes per value: sum it over the columns and multiply by n_rows."],
-    wrong_answers={"assumes 8 bytes per value": _everything_8_bytes},
+           "`np.dtype('int16').itemsize` is 2: the bytes one value of that dtype takes."],
+    wrong_answers={"assumes 8 bytes per value": _everything_8_bytes, "counts an 8-byte index too": _with_index},
+    right_answers={"bytes read off the dtype names": _bytes_from_dtype_names,
+                   "one packed record times n_rows": _bytes_of_one_record},
 )
 
 
@@ -162,6 +245,25 @@ def _unsigned(frame):
     return out
 
 
+def _downcast_to_numeric(frame):
+    out = frame.copy()
+    for col in out.select_dtypes("integer").columns:
+        out[col] = pd.to_numeric(out[col], downcast="integer")
+    return out
+
+
+def _downcast_between(frame):
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_integer_dtype(out[col]):
+            for t in (np.int8, np.int16, np.int32, np.int64):
+                info = np.iinfo(t)
+                if out[col].between(info.min, info.max).all():
+                    out[col] = out[col].astype(t)
+                    break
+    return out
+
+
 q4 = Question(
     name="l04_downcast_ints",
     prompt=("Return a copy of `frame` where every integer column has the narrowest SIGNED integer dtype "
@@ -170,9 +272,10 @@ q4 = Question(
     reference=formats.downcast_ints,
     cases=_downcast_cases,
     hints=["A dtype must hold the column's minimum as well as its maximum: -129 does not fit in int8.",
-           "For each integer column take lo, hi = min, max and pick the first of int8..int64 whose np.iinfo "
-           "range contains both (use 0, 0 for an empty column)."],
+           "np.iinfo('int8').min and .max give a type's range: try the types from the narrowest up."],
     wrong_answers={"looks at the maximum only (negatives wrap)": _by_max_only, "unsigned types": _unsigned},
+    right_answers={"pd.to_numeric(downcast='integer')": _downcast_to_numeric,
+                   "Series.between each type's range": _downcast_between},
     check_dtype=True,
 )
 
@@ -202,6 +305,26 @@ def _keeps_index(frame):
     return {k: part for k, part in frame.groupby(key, sort=True)}
 
 
+def _sorted_by_date(frame):
+    if frame.empty:
+        return {}
+    key = frame["order_date"].dt.strftime("%Y-%m")
+    return {k: part.sort_values("order_date").reset_index(drop=True) for k, part in frame.groupby(key)}
+
+
+def _split_by_period(frame):
+    months = frame["order_date"].dt.to_period("M")
+    return {str(m): part.reset_index(drop=True) for m, part in frame.groupby(months)}
+
+
+def _split_mask_loop(frame):
+    key = pd.Series([f"{d.year}-{d.month:02d}" for d in frame["order_date"]], index=frame.index, dtype=object)
+    out = {}
+    for k in sorted(key.unique()):
+        out[k] = frame[key == k].reset_index(drop=True)
+    return out
+
+
 q5 = Question(
     name="l04_split_by_month",
     prompt=("Before writing a chunk to month-partitioned Parquet, split it: return {\"YYYY-MM\": rows of that "
@@ -210,9 +333,11 @@ q5 = Question(
     reference=formats.split_by_month,
     cases=_month_cases,
     hints=["January 2024 and January 2025 are different partitions.",
-           "key = frame['order_date'].dt.strftime('%Y-%m'); then `for k, part in frame.groupby(key)`, "
-           "and `part.reset_index(drop=True)`."],
-    wrong_answers={"month number only (years collide)": _month_number_only, "keeps the chunk's index": _keeps_index},
+           "Group by a 'YYYY-MM' key built from order_date (strftime or to_period), and look at the index each "
+           "part keeps."],
+    wrong_answers={"month number only (years collide)": _month_number_only, "keeps the chunk's index": _keeps_index,
+                   "sorts each month by date (not the original order)": _sorted_by_date},
+    right_answers={"to_period('M') keys": _split_by_period, "a mask per month": _split_mask_loop},
 )
 
 QUESTIONS = [q1, q2, q3, q4, q5]

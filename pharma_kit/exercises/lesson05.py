@@ -42,6 +42,23 @@ def _wrong_group_sum_raw_ids(keys, values):
     return pd.Series(sums[ids], index=pd.Index(ids, name="key"), name="total")
 
 
+def _group_sum_unique_inverse(keys, values):
+    uniques, codes = np.unique(keys, return_inverse=True)
+    values = np.asarray(values, dtype=float)
+    sums = np.bincount(codes, weights=np.nan_to_num(values, nan=0.0), minlength=len(uniques))
+    return pd.Series(sums, index=pd.Index(uniques, name="key"), name="total")
+
+
+def _group_sum_searchsorted(keys, values):
+    uniques = np.unique(keys)
+    codes = np.searchsorted(uniques, keys)  # position of each key among the sorted distinct keys
+    present = ~np.isnan(values)
+    sums = np.bincount(codes[present], weights=values[present], minlength=len(uniques)).astype(float)
+    out = pd.Series(sums, index=uniques, name="total")
+    out.index.name = "key"
+    return out
+
+
 q1 = Question(
     name="l05_bincount_group_sum",
     prompt=("Given integer `keys` (customer ids: sparse, not 0..K-1) and float `values` (amounts, may be NaN), "
@@ -53,10 +70,12 @@ q1 = Question(
     hints=["np.bincount wants small non-negative integers: turn the keys into codes 0..K-1 first "
            "(pd.factorize(keys, sort=True) or fast.dense_codes).",
            "NaN weights poison their bin: pass np.where(np.isnan(values), 0.0, values). And pass minlength=K.",
-           "codes, uniques = pd.factorize(keys, sort=True); "
-           "sums = np.bincount(codes, weights=np.nan_to_num(values, nan=0.0), minlength=len(uniques))"],
+           "pd.factorize(keys, sort=True) gives (codes, uniques): the codes are bincount's bins, the uniques "
+           "label them in the result."],
     wrong_answers={"NaN weights poison the group": _wrong_group_sum_nan,
                    "bincount on raw ids, non-zero bins taken as the groups": _wrong_group_sum_raw_ids},
+    right_answers={"np.unique(return_inverse=True) codes": _group_sum_unique_inverse,
+                   "searchsorted codes, NaN rows left out": _group_sum_searchsorted},
     explanation=("bincount is a single O(N) pass with no hashing, but only over dense codes; with raw ids you "
                  "allocate max(id) bins and cannot tell an empty bin from a group that sums to zero."),
 )
@@ -127,6 +146,28 @@ def rolling_mean_fixed(values, window):
             out[i] = total / window
     return out'''
 
+def _rolling_two_sum(values, window):
+    out = np.full(len(values), np.nan)
+    hi, lo = 0.0, 0.0  # the running sum is hi + lo; lo collects the exact rounding error of every update
+
+    def add(hi, lo, v):
+        s = hi + v
+        bv = s - hi
+        return s, lo + ((hi - (s - bv)) + (v - bv))  # TwoSum: what hi + v rounded away
+
+    for i, v in enumerate(values):
+        hi, lo = add(hi, lo, v)
+        if i >= window:
+            hi, lo = add(hi, lo, -values[i - window])
+        if i >= window - 1:
+            out[i] = (hi + lo) / window
+    return out
+
+
+def _rolling_pandas(values, window):
+    return pd.Series(values).rolling(window).mean().to_numpy()  # pandas' own O(N) compensated kernel
+
+
 q2 = Question(
     name="l05_rolling_mean_o_n",
     prompt=("Return the trailing mean over `window` values as a float array the same length as `values` "
@@ -144,6 +185,7 @@ q2 = Question(
     wrong_answers={"partial windows at the start (the source notes' kernel)": _wrong_partial_windows,
                    "plain running sum drifts after the spike": _wrong_plain_running_sum,
                    "one Kahan term shared by adds and removes": _wrong_one_compensation},
+    right_answers={"error-free TwoSum running total": _rolling_two_sum, "pandas rolling": _rolling_pandas},
     solution_text=_ROLLING_SOLUTION,
     explanation=("O(N) comes from updating the window sum, not recomputing it; compensated summation keeps "
                  "the update exact enough that a 1e12 spike is gone once it leaves the window."),
@@ -176,10 +218,13 @@ def quadratic_snippets() -> list[str]:
 
 
 def _sorted_labels(fn, case):
+    """The prompt fixes no order: a list or tuple is compared sorted; anything else is compared as it is."""
     got = fn(**case)
-    if isinstance(got, str):
-        got = list(got)
-    return sorted(str(x).strip().upper() for x in got)
+    return sorted(got) if isinstance(got, (list, tuple)) else got
+
+
+def _quadratic_by_reading_the_code():
+    return [label for label, code in SNIPPETS.items() if "== c" in code or "== @c" in code]
 
 
 q3 = Question(
@@ -194,7 +239,10 @@ q3 = Question(
            "A loop over customers is fine when each step is cheap: a binary search is O(log N), not O(N)."],
     wrong_answers={"only the explicit loop": lambda: ["A"],
                    "a binary search per customer is not a scan": lambda: ["A", "D", "E", "F"],
-                   "groupby is not a loop in disguise": lambda: ["A", "B", "D", "F"]},
+                   "groupby is not a loop in disguise": lambda: ["A", "B", "D", "F"],
+                   "a string, not a list": lambda: "ADF"},
+    right_answers={"another order": lambda: ["F", "D", "A"], "a tuple": lambda: ("A", "D", "F"),
+                   "picked by the mask inside": _quadratic_by_reading_the_code},
     explanation=("A, D and F build a boolean mask over all N rows per customer (D hides the loop in .apply, F in "
                  "query); E loops over customers too but each step is a log N binary search; B, C, G are O(N) or "
                  "O(N log N) once."),
@@ -213,7 +261,7 @@ def _nan_cases(rng: np.random.Generator) -> list[dict]:
     return [
         {"values": np.array([1.0, np.nan, 3.0, 4.0, np.nan, np.nan, 7.0]), "window": 3, "min_periods": 1},
         {"values": np.array([np.nan, np.nan, 2.0, 6.0]), "window": 2, "min_periods": 2},
-        {"values": np.array([np.nan, 5.0, np.nan]), "window": 2, "min_periods": 0},
+        {"values": np.array([np.nan, 5.0, np.nan]), "window": 5, "min_periods": 0},  # window longer than the data
         {"values": gap, "window": 20, "min_periods": 15},
         {"values": draw(1_500, 0.2), "window": int(rng.integers(2, 50)), "min_periods": 1},
     ]
@@ -255,6 +303,27 @@ def rolling_mean_nan(values, window, min_periods):
         out[i] = total / nobs if nobs >= max(min_periods, 1) else np.nan
     return out'''
 
+def _nan_mean_cumsum(values, window, min_periods):
+    present = ~np.isnan(values)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(present, values, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(present)])
+    end = np.arange(1, len(values) + 1)
+    start = np.maximum(end - window, 0)
+    total, nobs = sums[end] - sums[start], counts[end] - counts[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(nobs >= max(min_periods, 1), total / nobs, np.nan)
+
+
+def _nan_mean_window_loop(values, window, min_periods):
+    out = np.full(len(values), np.nan)
+    for i in range(len(values)):
+        w = values[max(0, i - window + 1):i + 1]
+        w = w[~np.isnan(w)]
+        if len(w) >= max(min_periods, 1):
+            out[i] = w.mean()
+    return out
+
+
 q4 = Question(
     name="l05_nan_correct_kernel",
     prompt=("Write a rolling mean kernel (Numba welcome) that skips NaN like pandas: the mean of the non-NaN "
@@ -269,6 +338,9 @@ q4 = Question(
            "out[i] = total / nobs if nobs >= max(min_periods, 1) else np.nan"],
     wrong_answers={"NaN poisons the running sum": _wrong_nan_poisons,
                    "NaN treated as zero": _wrong_nan_as_zero},
+    right_answers={"cumulative sums and counts": _nan_mean_cumsum, "re-reads each window": _nan_mean_window_loop,
+                   "pandas rolling": lambda values, window, min_periods: pd.Series(values).rolling(
+                       window, min_periods=min_periods).mean().to_numpy()},
     solution_text=_NAN_SOLUTION,
     explanation="Counting the values present (nobs) keeps a NaN local to its windows and divides by the right n.",
 )

@@ -31,9 +31,14 @@ def _window_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
     return edge + rand
 
 
+def _kind(value: Any) -> str:
+    return "a pd.Timestamp" if isinstance(value, pd.Timestamp) else f"a {type(value).__name__}, not a pd.Timestamp"
+
+
 def _window_runner(fn: Callable, case: dict[str, Any]) -> list:
+    """The two ends as returned (never converted), plus their kinds: the prompt asks for pd.Timestamps."""
     start, end = fn(**case)
-    return [pd.Timestamp(start), pd.Timestamp(end)]
+    return [start, end, _kind(start), _kind(end)]
 
 
 def _window_clock(logical_date):
@@ -51,6 +56,24 @@ def _window_inclusive(logical_date):
     return start, start + pd.Timedelta(hours=23, minutes=59, seconds=59)  # BETWEEN ... 23:59:59 loses a second
 
 
+def _window_dates(logical_date):
+    start = pipeline.as_day(logical_date).date()  # datetime.date: compares unequal to a Timestamp in pandas
+    return start, start + dt.timedelta(days=1)
+
+
+def _window_to_datetime_utc(logical_date):
+    start = pd.to_datetime(logical_date, utc=True).tz_localize(None).normalize()  # naive input is taken as UTC
+    return start, start + pd.DateOffset(days=1)
+
+
+def _window_floor(logical_date):
+    ts = pd.Timestamp(logical_date)
+    if ts.tz is not None:
+        ts = ts.tz_convert(None)  # to UTC, then drop the zone
+    start = ts.floor("D")
+    return start, start + pd.Timedelta(hours=24)
+
+
 q1 = Question(
     name="l06_partition_window",
     prompt=("Write partition_window(logical_date) -> (start, end): the half-open interval [start, end) of the ONE "
@@ -64,14 +87,20 @@ q1 = Question(
     runner=_window_runner,
     wrong_answers={"uses the clock (CURRENT_DATE)": _window_clock,
                    "local date instead of the UTC date": _window_local_date,
-                   "inclusive end at 23:59:59": _window_inclusive},
+                   "inclusive end at 23:59:59": _window_inclusive,
+                   "datetime.date ends, not pd.Timestamps": _window_dates},
+    right_answers={"pd.to_datetime(utc=True), normalize": _window_to_datetime_utc,
+                   "tz_convert(None), floor('D')": _window_floor},
     explanation="A run is about its logical date; re-running it next month must load the same day.",
 )
 
 
 # --------------------------------------------------------------------------- q2: idempotent partition load
-def _table(rng: np.random.Generator, days: list[str], n: int) -> pd.DataFrame:
+def _table(rng: np.random.Generator, days: list[str], n: int, timed: bool = True) -> pd.DataFrame:
+    """Sales of ``days``; ``timed`` gives every sale a time of day (whole seconds), as a real sale_date has."""
     d = pd.to_datetime(np.array(days)[rng.integers(0, len(days), n)]).astype("datetime64[us]")
+    if timed:
+        d = d + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s")
     return pd.DataFrame({"sale_date": d, "transaction_id": rng.integers(1, 10_000, n).astype("int64"),
                          "amount": np.round(rng.uniform(1, 200, n), 2)})
 
@@ -80,22 +109,53 @@ def _replace_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
     days = ["2025-06-01", "2025-06-02", "2025-06-03"]
     empty = _table(rng, days, 0)
     new = _table(rng, ["2025-06-02"], 5)
+    # the edges of the day: its first and last microsecond, and the next day's midnight (not part of the day)
+    edges = pd.DataFrame({"sale_date": pd.to_datetime(["2025-06-01 23:59:59.999999", "2025-06-02 00:00:00",
+                                                       "2025-06-02 13:45:10", "2025-06-02 23:59:59.999999",
+                                                       "2025-06-03 00:00:00"], format="ISO8601").astype("datetime64[us]"),
+                          "transaction_id": np.array([11, 12, 13, 14, 15], dtype="int64"),
+                          "amount": [5.0, 6.0, 7.0, 8.0, 9.0]})
     return [
-        {"existing": _table(rng, days, 12), "day": "2025-06-02", "rows": new},
+        {"existing": pd.concat([edges, _table(rng, days, 7)], ignore_index=True), "day": "2025-06-02", "rows": new},
         {"existing": empty, "day": "2025-06-02", "rows": new},                      # first load ever
         {"existing": _table(rng, days, 9), "day": "2025-06-02", "rows": new.iloc[:0]},  # the day is now empty
         {"existing": _table(rng, ["2025-06-01"], 6), "day": "2025-06-03", "rows": _table(rng, ["2025-06-03"], 3)},
-        {"existing": _table(rng, days, int(rng.integers(5, 40))), "day": days[int(rng.integers(0, 3))],
-         "rows": _table(rng, ["2025-06-02"], int(rng.integers(0, 8))).assign(
-             sale_date=pd.Timestamp(days[int(rng.integers(0, 3))]).as_unit("us"))},
+        _random_replace_case(rng, days),
     ]
 
 
+def _random_replace_case(rng: np.random.Generator, days: list[str]) -> dict[str, Any]:
+    day = days[int(rng.integers(0, 3))]
+    return {"existing": _table(rng, days, int(rng.integers(5, 40)), timed=bool(rng.random() < 0.7)), "day": day,
+            "rows": _table(rng, [day], int(rng.integers(0, 8)))}
+
+
 def _replace_runner(fn: Callable, case: dict[str, Any]) -> pd.DataFrame:
-    """Load, then load again (a retry): the result must be the same as one clean load."""
+    """Load, then load again (a retry): the result must be the same as one clean load (rows in any order)."""
     once = fn(case["existing"], case["day"], case["rows"])
-    twice = fn(once, case["day"], case["rows"])
-    return twice.sort_values(["sale_date", "transaction_id", "amount"], kind="stable").reset_index(drop=True)
+    return fn(once, case["day"], case["rows"])
+
+
+def _replace_exact_timestamp(existing, day, rows):
+    keep = existing[existing["sale_date"] != pd.Timestamp(day)]  # only the sales at exactly midnight match
+    return pd.concat([keep, rows], ignore_index=True)
+
+
+def _replace_closed_interval(existing, day, rows):
+    start = pd.Timestamp(day)
+    same_day = existing["sale_date"].between(start, start + pd.Timedelta(days=1))  # both ends inclusive
+    return pd.concat([existing[~same_day], rows], ignore_index=True)
+
+
+def _replace_by_date_string(existing, day, rows):
+    keep = existing[existing["sale_date"].dt.strftime("%Y-%m-%d") != pd.Timestamp(day).strftime("%Y-%m-%d")]
+    return pd.concat([keep, rows], ignore_index=True)
+
+
+def _replace_half_open_range(existing, day, rows):
+    start = pd.Timestamp(day)
+    on_day = (existing["sale_date"] >= start) & (existing["sale_date"] < start + pd.Timedelta(days=1))
+    return pd.concat([rows, existing.loc[~on_day]]).reset_index(drop=True)  # new rows first: order is free
 
 
 def _replace_append(existing, day, rows):
@@ -118,14 +178,19 @@ q2 = Question(
             "The checker runs your function twice in a row (a retry): the result must not change."),
     hints=["Appending (to_sql(if_exists='append')) doubles the day when a task retries after a partial load.",
            "Keep existing rows whose sale_date is NOT the day, then concat the new rows.",
-           "pd.concat([existing[existing['sale_date'].dt.normalize() != pd.Timestamp(day)], rows], ignore_index=True)"],
+           "A sale at 13:45 on the day is part of the day: compare dates (e.g. .dt.normalize()), not timestamps."],
     reference=pipeline.replace_partition_frame,
     cases=_replace_cases,
     runner=_replace_runner,
     wrong_answers={"append (duplicates on retry)": _replace_append,
                    "replace the whole table": _replace_everything,
-                   "append + drop_duplicates": _replace_dedupe},
+                   "append + drop_duplicates": _replace_dedupe,
+                   "compares timestamps exactly (misses sales after midnight)": _replace_exact_timestamp,
+                   "closed interval: also drops the next day's midnight": _replace_closed_interval},
+    right_answers={"date strings": _replace_by_date_string, "half-open range, new rows first": _replace_half_open_range},
     check_dtype=False,
+    check_order=False,  # the prompt fixes no row order ...
+    check_index=False,  # ... and no index
     explanation="Delete-and-insert of the partition (in one transaction in a database) makes a retry harmless.",
 )
 
@@ -159,6 +224,22 @@ def _bind_first_only(fn, sources):
     return {s: (lambda s0=sources[0]: fn(s0)) for s in sources}
 
 
+def _bind_default_argument(fn, sources):
+    return {source: (lambda s=source: fn(s)) for source in sources}
+
+
+def _bind_factory(fn, sources):
+    def make(source):
+        def run():
+            return fn(source)
+        return run
+
+    out = {}
+    for source in sources:
+        out[source] = make(source)
+    return out
+
+
 q3 = Question(
     name="l06_bind_sources",
     prompt=("Write bind_sources(fn, sources) -> dict: for each source a zero-argument callable that runs "
@@ -169,12 +250,19 @@ q3 = Question(
     cases=_bind_cases,
     runner=_bind_runner,
     wrong_answers={"lambda in a loop (late binding)": _bind_late, "binds one source for all": _bind_first_only},
+    right_answers={"default argument": _bind_default_argument, "a closure factory": _bind_factory},
     explanation="Closures capture variables, not values; partial (or a default argument) captures the value.",
 )
 
 
 # --------------------------------------------------------------------------- q4: retry or fail fast
+class WarehouseLockedError(TransientError):
+    """A library's own transient error: a subclass, so only isinstance() recognises it."""
+
+
 _EXC = [TransientError("warehouse connection reset"), ConnectionError("socket closed"), TimeoutError("slow"),
+        WarehouseLockedError("table locked by another load"), ConnectionResetError("peer reset"),
+        FileNotFoundError("feed.csv"),  # an OSError, like ConnectionError, but waiting will not create the file
         MaxLossExceeded("31% rejected > 10%"), DataQualityError("negative amounts"), ConfigError("bad URL"),
         InputFileError("feed.csv: line 7 has 5 fields"), KeyError("amount"), ValueError("bad literal")]
 
@@ -184,7 +272,7 @@ def _retry_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
     cases += [{"exc": TransientError("reset"), "try_number": 3, "max_tries": 3},
               {"exc": ConnectionError("closed"), "try_number": 2, "max_tries": 3},
               {"exc": TransientError("reset"), "try_number": 1, "max_tries": 1}]
-    for _ in range(4):
+    for _ in range(1):
         m = int(rng.integers(1, 6))
         cases.append({"exc": _EXC[int(rng.integers(0, len(_EXC)))], "try_number": int(rng.integers(1, m + 1)),
                       "max_tries": m})
@@ -204,6 +292,33 @@ def _retry_pipeline_errors(exc, try_number, max_tries):
     return try_number < max_tries and isinstance(exc, PipelineError)
 
 
+def _retry_exact_type(exc, try_number, max_tries):
+    return try_number < max_tries and type(exc) in (TransientError, ConnectionError, TimeoutError)  # no subclasses
+
+
+def _retry_any_oserror(exc, try_number, max_tries):
+    return try_number < max_tries and isinstance(exc, (TransientError, OSError))  # FileNotFoundError is an OSError
+
+
+def _retry_one_try_too_many(exc, try_number, max_tries):
+    return try_number <= max_tries and isinstance(exc, (TransientError, ConnectionError, TimeoutError))
+
+
+def _retry_union_type(exc, try_number, max_tries):
+    if try_number >= max_tries:
+        return False
+    return isinstance(exc, TransientError | ConnectionError | TimeoutError)
+
+
+def _retry_by_reraising(exc, try_number, max_tries):
+    try:
+        raise exc
+    except (TransientError, ConnectionError, TimeoutError):
+        return try_number < max_tries
+    except Exception:
+        return False
+
+
 q4 = Question(
     name="l06_should_retry",
     prompt=("Write should_retry(exc, try_number, max_tries) -> bool: retry only failures that may pass on their "
@@ -211,11 +326,16 @@ q4 = Question(
             "A DataQualityError, ConfigError or InputFileError must fail at once."),
     hints=["Retrying a bad-data failure wastes the retries and delays the alert: the same input fails the same way.",
            "isinstance accepts a tuple of classes.",
-           "return try_number < max_tries and isinstance(exc, (TransientError, ConnectionError, TimeoutError))"],
+           "ConnectionResetError is a ConnectionError, and FileNotFoundError is an OSError too: which test "
+           "recognises a subclass, and which class is too wide?"],
     reference=pipeline.should_retry,
     cases=_retry_cases,
     wrong_answers={"retries every exception": _retry_everything, "ignores the retry budget": _retry_forever,
-                   "retries every PipelineError": _retry_pipeline_errors},
+                   "retries every PipelineError": _retry_pipeline_errors,
+                   "type(exc) in (...): misses subclasses": _retry_exact_type,
+                   "retries every OSError (FileNotFoundError too)": _retry_any_oserror,
+                   "try_number <= max_tries: one try too many": _retry_one_try_too_many},
+    right_answers={"isinstance with a union type": _retry_union_type, "re-raise and catch": _retry_by_reraising},
     explanation="The DAG encodes the same rule in an ExceptionRetryPolicy: quality/config errors FAIL, transient RETRY.",
 )
 

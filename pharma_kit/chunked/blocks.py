@@ -28,7 +28,10 @@ def _check_path(path: Path) -> None:
 
 def _csv_header(path: Path, needed: Sequence[str]) -> list[str]:
     with open(path, "rb") as fh:
-        first = fh.readline()
+        first = fh.readline(1 << 20)
+    if b"\r" in first.rstrip(b"\r\n"):
+        raise InputFileError(f"{path}: line 1 ends in a bare \\r (classic Mac line endings): lines must end in \\n or "
+                             "\\r\\n. Convert the file first, e.g. tr '\\r' '\\n' < in.csv > out.csv")
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -148,8 +151,59 @@ def _ordered_map(fn, items, threads: int, depth: int) -> Iterator:
         pool.shutdown(wait=True)
 
 
+_QUOTE, _NEWLINE = 34, 10   # b'"', b"\n"
+
+
+def _has_quote(data: bytes | bytearray | memoryview, end: int | None = None) -> bool:
+    """Whether ``data[:end]`` holds a double quote (the only way a line break can sit inside a field)."""
+    stop = len(data) if end is None else end
+    if isinstance(data, (bytes, bytearray)):
+        return data.find(b'"', 0, stop) >= 0
+    a = np.frombuffer(data, dtype=np.uint8, count=stop)
+    base = data.obj
+    if isinstance(base, (bytes, bytearray)) and len(a) and \
+            a.ctypes.data == np.frombuffer(base, dtype=np.uint8, count=1).ctypes.data:
+        return base.find(b'"', 0, stop) >= 0          # a view from the buffer's start: C-speed search
+    step = 1 << 20
+    return any(np.count_nonzero(a[i:i + step] == _QUOTE) for i in range(0, len(a), step))
+
+
+def _record_cut(data: bytes | bytearray, end: int) -> int:
+    """One past the last line break of ``data[:end]`` that ends a record (0 if none); ``data`` starts a record.
+
+    A line break inside a quoted field is part of the value (legal CSV). With RFC 4180 quoting (a quote inside a
+    quoted field is doubled) a break is inside quotes exactly when an odd number of quotes precede it, so without
+    any quote the last ``\n`` is the cut, and otherwise the last ``\n`` with an even number of quotes before it.
+    """
+    if data.find(b'"', 0, end) < 0:
+        return data.rfind(b"\n", 0, end) + 1
+    a = np.frombuffer(data, dtype=np.uint8, count=end)
+    newlines = np.flatnonzero(a == _NEWLINE)
+    outside = newlines[(np.searchsorted(np.flatnonzero(a == _QUOTE), newlines) & 1) == 0]
+    return int(outside[-1]) + 1 if len(outside) else 0
+
+
+def record_line_offsets(data: bytes | bytearray | memoryview) -> np.ndarray | None:
+    """For a block holding line breaks inside quoted fields: physical lines before each record (0 for the first).
+
+    ``None`` when every record is one line (the common case): then record ``k`` is line ``first + k``.
+    """
+    if not _has_quote(data):
+        return None
+    a = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(a == _NEWLINE)
+    inside = (np.searchsorted(np.flatnonzero(a == _QUOTE), newlines) & 1) == 1
+    if not inside.any():
+        return None
+    ends = np.flatnonzero(~inside)          # which line breaks end a record
+    return np.concatenate([[0], ends + 1]).astype(np.int64)
+
+
 def _line_blocks(path: Path, block_size: int) -> Iterator[tuple[int, bytes, int]]:
-    """Yield (first line number, whole lines as bytes, bytes consumed) after the header: we control the memory."""
+    """Yield (first line number, whole records as bytes, bytes consumed) after the header: we control the memory.
+
+    Blocks end at a line break outside quotes, so a quoted field holding line breaks is never split.
+    """
     with open(path, "rb") as fh:
         header = fh.readline()
         consumed, line, carry = len(header), 2, b""
@@ -161,8 +215,8 @@ def _line_blocks(path: Path, block_size: int) -> Iterator[tuple[int, bytes, int]
                 return
             data = carry + chunk if carry else chunk
             del chunk
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:  # one line longer than a block: keep reading
+            cut = _record_cut(data, len(data))
+            if cut == 0:  # one record longer than a block: keep reading
                 carry = data
                 continue
             block, carry = memoryview(data)[:cut], data[cut:]  # a view: no copy of the block
@@ -197,8 +251,8 @@ def _ring_blocks(path: Path, block_size: int, n_buffers: int) -> Iterator[tuple[
                 if carry:  # the last line has no newline (possibly truncated): the parser judges it
                     yield 0, view[:end], consumed + end
                 return
-            cut = buf.rfind(b"\n", 0, end) + 1
-            if cut == 0:  # one line longer than a block: keep reading
+            cut = _record_cut(buf, end)
+            if cut == 0:  # one record longer than a block: keep reading
                 carry = bytes(view[:end])
                 continue
             carry = bytes(view[cut:end])

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pharma_kit.chunked.blocks import (
-    _check_path, _count_newlines, _csv_header, _give_back_freed_memory, _line_blocks, _ordered_map, _prefetch,
+    record_line_offsets, _check_path, _count_newlines, _csv_header, _give_back_freed_memory, _line_blocks, _ordered_map, _prefetch,
     _Progress, _ring_blocks,
 )
 from pharma_kit.chunked.partial import AggSpec, PartialAggregate
@@ -50,34 +50,38 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
     read = pacsv.ReadOptions(column_names=header, use_threads=False, block_size=1 << 20)
 
     def parse(item: tuple[int, bytes, int]):
+        """Parse one block; ``bad`` holds (line relative to the block's first, reason, text, record index)."""
         first_line, data, consumed = item
-        bad: list[tuple[int, str, str]] = []
+        bad: list[tuple[int, str, str, int]] = []
+        offsets = record_line_offsets(data)  # None: one record per line (no line break inside quotes)
 
         def on_invalid(row) -> str:
             text = row.text if len(row.text) <= 200 else row.text[:197] + "..."
-            number = first_line + row.number - 1 if row.number is not None else -1
-            bad.append((number, f"expected {row.expected_columns} columns, got {row.actual_columns}", text))
+            record = row.number - 1 if row.number is not None else -1
+            line = -1 if record < 0 else (record if offsets is None else int(offsets[record]))
+            bad.append((line, f"expected {row.expected_columns} columns, got {row.actual_columns}", text, record))
             return "skip"
 
-        parse_opts = pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False)
+        parse_opts = pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False,
+                                        newlines_in_values=offsets is not None)
         table = pacsv.read_csv(pa.py_buffer(data), read_options=read, parse_options=parse_opts,
                                convert_options=convert)
-        return first_line, table, bad, consumed
+        return first_line, table, bad, consumed, offsets
 
     def parse_typed(item: tuple[int, memoryview, int]):
         """The fast pass's work for one block, on a pool thread: count lines, parse, type-check, collapse runs."""
         _, data, consumed = item
         n_lines = _count_newlines(data)
-        _, table, bad, _ = parse((0, data, consumed))
+        _, table, bad, _, offsets = parse((0, data, consumed))
         if bad:  # the careful pass will say exactly which lines; no point in typing this block
-            return n_lines, table, bad, consumed, None, None
+            return n_lines, table, bad, consumed, offsets, None, None
         block = _check_block(table, spec, False)
         a, ok = block.arrays, block.valid
         sel = (lambda x: x) if ok.all() else (lambda x: x[ok])
         collapsed = PartialAggregate.collapse(spec, sel(a[spec.by]), sel(a[spec.value]),
                                               sel(a[spec.date]) if spec.date else None,
                                               {d: sel(a[d]) for d in spec.distinct})
-        return n_lines, table, bad, consumed, block, collapsed
+        return n_lines, table, bad, consumed, offsets, block, collapsed
 
     state = PartialAggregate(spec, distinct_budget_bytes, spill_dir)
     rejects = _Rejects()
@@ -92,7 +96,7 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
                                depth=threads)
     next_line = 2  # the fast pass's running line number: the header is line 1
     try:
-        for first_line, table, bad, consumed, block, collapsed in batches:
+        for first_line, table, bad, consumed, offsets, block, collapsed in batches:
             if not tolerant:
                 first_line, next_line = next_line, next_line + first_line  # the worker counted the block's lines
             if bad:
@@ -100,14 +104,15 @@ def _aggregate_csv(path: Path, spec: AggSpec, block_size: int, progress: bool, o
                     raise _NeedsTolerantPass("a line with the wrong number of columns")
                 bad.sort()
                 if on_bad_rows == "raise":
-                    _raise_first(path, bad[0][0], "", bad[0][1], bad[0][2])
-                for number, reason, text in bad:
-                    rejects.add(np.array([number]), "", reason, [text])
-            bad_lines = np.array([b[0] for b in bad], dtype=np.int64)
+                    _raise_first(path, first_line + bad[0][0] if bad[0][0] >= 0 else -1, "", bad[0][1], bad[0][2])
+                for line, reason, text, _ in bad:
+                    rejects.add(np.array([first_line + line if line >= 0 else -1]), "", reason, [text])
+            bad_records = np.array(sorted(b[3] for b in bad), dtype=np.int64)
             if block is None:
                 block = _check_block(table, spec, tolerant)
             for pos, col, reason, vals in block.problems:
-                lines = _lines_of(pos, bad_lines, first_line)
+                records = _lines_of(pos, bad_records, 0)  # the parsed rows' record numbers in the block
+                lines = first_line + (records if offsets is None else offsets[records])
                 if on_bad_rows == "raise":
                     _raise_first(path, int(lines[0]), col, reason, vals[0])
                 rejects.add(lines, col, reason, vals)

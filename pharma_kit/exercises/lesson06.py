@@ -342,5 +342,139 @@ q4 = Question(
     explanation="The DAG encodes the same rule in an ExceptionRetryPolicy: quality/config errors FAIL, transient RETRY.",
 )
 
-QUESTIONS = [q1, q2, q3, q4]
-__all__ = ["q1", "q2", "q3", "q4", "QUESTIONS"]
+
+# --------------------------------------------------------------------------- q5: the volume guard
+_MON = pd.Timestamp("2025-06-02")  # a Monday
+
+
+def _hist(pairs: list[tuple[str, int]]) -> pd.DataFrame:
+    return pd.DataFrame({"run_date": pd.to_datetime([d for d, _ in pairs]).astype("datetime64[us]"),
+                         "rows_in": np.array([n for _, n in pairs], dtype="int64")})
+
+
+def _volume_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
+    sun = pd.Timestamp("2025-06-08")  # a Sunday: quiet, compared with Sundays only
+    busy_week = [(f"2025-06-0{d}", 400) for d in range(2, 8)]  # Mon..Sat of the same week, all busy
+    sundays = [("2025-05-18", 100), ("2025-05-25", 110), ("2025-06-01", 90)]
+    edge = [
+        {"rows_in": 0, "history": _hist(sundays), "day": sun},                       # header-only feed
+        {"rows_in": 0, "history": _hist([]), "day": sun},                            # empty, no history either
+        {"rows_in": 7, "history": _hist([]), "day": sun},                            # no baseline yet: ok
+        {"rows_in": 90, "history": _hist(sundays + busy_week), "day": sun},          # quiet Sunday is normal
+        {"rows_in": 40, "history": _hist(sundays + busy_week), "day": sun},          # a real drop
+        # one outage among the same weekdays: the median shrugs it off, a mean does not
+        {"rows_in": 45, "history": _hist([("2025-05-11", 100), ("2025-05-18", 100), ("2025-05-25", 0),
+                                          ("2025-06-01", 100)]), "day": sun},
+        # the day itself (an earlier run) and a later week (a backfill) are not part of the baseline
+        {"rows_in": 80, "history": _hist([("2025-06-01", 100), ("2025-06-08", 1000), ("2025-06-15", 1000)]),
+         "day": sun},
+        # older than the window: ignored
+        {"rows_in": 60, "history": _hist([("2025-04-13", 1000), ("2025-04-20", 1000), ("2025-04-27", 1000),
+                                          ("2025-06-01", 100)]), "day": sun},
+        # exactly at the ratio is not below it; a stricter ratio and a shorter window
+        {"rows_in": 50, "history": _hist(sundays[1:] + [("2025-05-11", 50)]), "day": sun},
+        {"rows_in": 85, "history": _hist(sundays), "day": sun, "min_ratio": 0.9},
+        {"rows_in": 60, "history": _hist([("2025-05-18", 1000), ("2025-05-25", 100), ("2025-06-01", 100)]),
+         "day": sun, "weeks": 2},
+    ]
+    rand = []
+    for _ in range(6):
+        day = _MON + pd.Timedelta(days=int(rng.integers(0, 60)))
+        profile = rng.integers(50, 500, 7)
+        back = pd.date_range(day - pd.Timedelta(days=int(rng.integers(14, 50))), day + pd.Timedelta(days=14))
+        keep = rng.random(len(back)) < 0.85
+        vols = [int(profile[d.day_of_week] * rng.uniform(0.7, 1.3)) if rng.random() > 0.08 else 0 for d in back]
+        h = _hist([(f"{d:%Y-%m-%d}", v) for d, v, k in zip(back, vols, keep) if k])
+        h = h.iloc[rng.permutation(len(h))].reset_index(drop=True)  # any order
+        rows = int(profile[day.day_of_week] * rng.choice([0.0, 0.2, 0.45, 0.55, 0.9, 1.1]))
+        case = {"rows_in": rows, "history": h, "day": day}
+        if rng.random() < 0.3:
+            case["min_ratio"] = float(rng.choice([0.3, 0.7]))
+        if rng.random() < 0.3:
+            case["weeks"] = int(rng.integers(1, 7))
+        rand.append(case)
+    return edge + rand
+
+
+def _same_weekday(history, day, weeks):
+    d = history["run_date"]
+    return history.loc[(d < day) & (d >= day - pd.Timedelta(weeks=weeks)) & (d.dt.day_of_week == day.day_of_week),
+                       "rows_in"]
+
+
+def _volume_all_weekdays(rows_in, history, day, min_ratio=0.5, weeks=4):
+    if rows_in == 0:
+        return "empty"
+    d = history["run_date"]
+    vals = history.loc[(d < day) & (d >= day - pd.Timedelta(weeks=weeks)), "rows_in"]  # every weekday mixed
+    return "low" if len(vals) and rows_in < min_ratio * vals.median() else "ok"
+
+
+def _volume_mean(rows_in, history, day, min_ratio=0.5, weeks=4):
+    if rows_in == 0:
+        return "empty"
+    vals = _same_weekday(history, day, weeks)
+    return "low" if len(vals) and rows_in < min_ratio * vals.mean() else "ok"  # one outage drags it down
+
+
+def _volume_any_date(rows_in, history, day, min_ratio=0.5, weeks=4):
+    if rows_in == 0:
+        return "empty"
+    d = history["run_date"]
+    vals = history.loc[d.dt.day_of_week == day.day_of_week, "rows_in"]  # the day itself, later days, old weeks
+    return "low" if len(vals) and rows_in < min_ratio * vals.median() else "ok"
+
+
+def _volume_empty_only(rows_in, history, day, min_ratio=0.5, weeks=4):
+    return "empty" if rows_in == 0 else "ok"  # the max-loss gate's blind spot: 0 rejected of 3 rows is fine
+
+
+def _volume_loop(rows_in, history, day, min_ratio=0.5, weeks=4):
+    if rows_in == 0:
+        return "empty"
+    wanted = {day - pd.Timedelta(days=7 * k) for k in range(1, weeks + 1)}
+    vals = sorted(int(n) for d, n in zip(history["run_date"], history["rows_in"]) if d in wanted)
+    if not vals:
+        return "ok"
+    mid = len(vals) // 2
+    median = vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2
+    return "low" if rows_in < min_ratio * median else "ok"
+
+
+def _volume_isin(rows_in, history, day, min_ratio=0.5, weeks=4):
+    if rows_in == 0:
+        return "empty"
+    days = [day - pd.DateOffset(weeks=k) for k in range(1, weeks + 1)]
+    same = history[history["run_date"].isin(days)]["rows_in"].to_numpy()
+    if same.size == 0:
+        return "ok"
+    return "low" if rows_in < min_ratio * np.median(same) else "ok"
+
+
+q5 = Question(
+    name="l06_volume_guard",
+    prompt=("Write volume_verdict(rows_in, history, day, min_ratio=0.5, weeks=4) -> str, the volume guard that runs "
+            "BEFORE a partition is replaced. `day` is a pd.Timestamp at midnight; `history` is a DataFrame with "
+            "columns run_date (datetime64, midnight) and rows_in (int): earlier loads of ONE source, in any order; "
+            "it may also hold `day` itself (an earlier run) and later days (a backfill). Return 'empty' when "
+            "rows_in == 0. Otherwise the baseline is the MEDIAN rows_in of the loads on the same weekday as `day` "
+            "in the `weeks` weeks before it (day - 7, day - 14, ..., day - 7*weeks days): return 'low' when there is "
+            "such a load and rows_in < min_ratio * baseline, else 'ok'."),
+    hints=["A header-only feed has 0 rows and 0 rejected: a max-loss gate (rejected / rows) lets it through, "
+           "and the load then replaces a good day with nothing.",
+           "Compare a Sunday with Sundays: weekday volumes differ by 2-3x. The median ignores one outage in the "
+           "baseline; a mean does not.",
+           "days = [day - pd.Timedelta(weeks=k) for k in range(1, weeks + 1)]; "
+           "same = history.loc[history['run_date'].isin(days), 'rows_in']"],
+    reference=pipeline.volume_verdict,
+    cases=_volume_cases,
+    wrong_answers={"median over every weekday": _volume_all_weekdays, "mean instead of median": _volume_mean,
+                   "baseline includes the day itself and later days": _volume_any_date,
+                   "only an empty feed is caught": _volume_empty_only},
+    right_answers={"loop over the weekly dates": _volume_loop, "isin + numpy median": _volume_isin},
+    explanation=("Guard volume before the partition is replaced, and fail the load (keeping yesterday's good "
+                 "partition) unless the run is told the low volume is expected: a store closure, a holiday."),
+)
+
+QUESTIONS = [q1, q2, q3, q4, q5]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "QUESTIONS"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pharma_kit import chunked, formats
+from pharma_kit import chunked, fileformats, formats
 from pharma_kit.data import clean_transactions
 from pharma_kit.exercises.core import Question
 
@@ -339,5 +339,96 @@ q5 = Question(
                    "sorts each month by date (not the original order)": _sorted_by_date},
     right_answers={"to_period('M') keys": _split_by_period, "a mask per month": _split_mask_loop},
 )
+
+# --- q6: schema evolution, a new column with a default ------------------------------------------------
+_CHANNELS = np.array(["store", "web", "app"], dtype=object)
+
+
+def _with_channel(part: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """A part as a newer file holds it: a ``channel`` column, with at least one genuine null (unknown channel)."""
+    channel = pd.Series(rng.choice(_CHANNELS, size=len(part)), dtype="str")
+    if len(part):
+        channel.iloc[int(rng.integers(0, len(part)))] = None
+    return part.reset_index(drop=True).assign(channel=channel)
+
+
+def _small_feed(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """n typed transaction lines, cheap to make (the check builds many)."""
+    start = pd.Timestamp("2025-06-01").value // 1000 - int(rng.integers(0, 86_400 * 30)) * 1_000_000
+    return pd.DataFrame({
+        "transaction_id": np.arange(1, n + 1, dtype="int64"), "order_id": 5_000_000 + np.arange(n, dtype="int64") // 2,
+        "customer_id": rng.integers(100_000, 100_020, n), "store_id": rng.integers(1, 4, n),
+        "product_id": rng.integers(1, 21, n),
+        "order_date": pd.to_datetime(start + np.sort(rng.integers(0, 86_400 * 10**6, n)), unit="us"),
+        "quantity": rng.integers(1, 4, n), "amount": rng.integers(149, 9_999, n) / 100})
+
+
+def _evolution_cases(rng):
+    feed = _small_feed(rng, 60)
+    old_a, old_b, new_a, new_b = feed.iloc[:3], feed.iloc[3:5], feed.iloc[5:9], feed.iloc[9:12]
+    cases = [
+        {"parts": [old_a.reset_index(drop=True), _with_channel(new_a, rng)]},            # old file, then new
+        {"parts": [_with_channel(new_b, rng), old_b.reset_index(drop=True), feed.iloc[:0]]},  # new first; empty old
+        {"parts": [old_a.reset_index(drop=True), old_b.reset_index(drop=True)]},        # only old files
+        {"parts": [_with_channel(new_a, rng), _with_channel(new_b, rng)]},              # only new files
+    ]
+    # a random mix: at least one non-empty old file and one new file (with a null)
+    k = int(rng.integers(3, 6))
+    bounds = np.sort(rng.choice(np.arange(13, 60), size=k - 1, replace=False)).tolist()
+    chunks = [feed.iloc[a:b].reset_index(drop=True) for a, b in zip([12, *bounds], [*bounds, 60])]
+    kinds = ["old", "new"] + [str(rng.choice(["old", "new"])) for _ in range(k - 2)]
+    order = rng.permutation(k)
+    cases.append({"parts": [chunks[i] if kinds[i] == "old" else _with_channel(chunks[i], rng) for i in order]})
+    return cases
+
+
+def _fillna_after_concat(parts):
+    return pd.concat(parts, ignore_index=True).fillna({"channel": "store"})
+
+
+def _concat_only(parts):
+    return pd.concat(parts, ignore_index=True)
+
+
+def _default_keeps_file_index(parts):
+    return pd.concat([p if "channel" in p.columns else p.assign(channel="store") for p in parts])
+
+
+def _assign_per_file(parts):
+    fixed = [p if "channel" in p.columns else p.assign(channel="store") for p in parts]
+    return pd.concat(fixed, ignore_index=True)
+
+
+def _marker_then_where(parts):
+    tagged = [p.assign(_has_channel="channel" in p.columns) for p in parts]
+    out = pd.concat(tagged, ignore_index=True)
+    if "channel" not in out.columns:
+        out["channel"] = None
+    out["channel"] = out["channel"].where(out["_has_channel"].astype(bool), "store")
+    return out.drop(columns="_has_channel")
+
+
+q6 = Question(
+    name="l04_schema_evolution",
+    prompt=("Files written before the `channel` column existed lack it; newer files have it, and there a null "
+            "means 'channel unknown'. Given `parts` (one DataFrame per file, in file order), return one DataFrame "
+            "in the new schema: the old columns in their order, then `channel`. Rows from a file WITHOUT the "
+            "column get the schema's default \"store\"; rows from a file WITH it keep their values, nulls "
+            "included. Rows in file order, with a fresh RangeIndex."),
+    reference=fileformats.conform_frames,
+    cases=_evolution_cases,
+    hints=["A default stands for a missing FIELD, not for a missing value: decide file by file, before "
+           "concatenating.",
+           "For each part that lacks `channel`, add it filled with \"store\"; then pd.concat(..., "
+           "ignore_index=True)."],
+    wrong_answers={"fillna('store') after concat (a known-unknown becomes 'store')": _fillna_after_concat,
+                   "concat alone (old rows left null)": _concat_only,
+                   "keeps each file's index": _default_keeps_file_index},
+    right_answers={"assign per file, then concat": _assign_per_file,
+                   "a has-column marker, then where": _marker_then_where},
+    explanation=("Avro's reader-schema default and a Parquet dataset's unified schema both act per FILE: a file "
+                 "written before the column existed gets the default; a newer file's null is data."),
+)
+q_schema_evolution = q6
 
 QUESTIONS = [q1, q2, q3, q4, q5]

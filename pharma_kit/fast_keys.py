@@ -93,11 +93,13 @@ def _n_distinct_pairs(pairs: np.ndarray, s: int, e: int) -> tuple[int, int]:
 
 
 @numba.njit(cache=True)
-def _hash_slots(p_off, lo, hi, l_slot, keys_local) -> int:
+def _hash_slots(p_off, lo, hi, l_slot) -> int:
     """Number the distinct keys of rows ``lo:hi`` in order of first sight (``l_slot[j]``); returns how many.
 
     Open addressing with linear probing; the table starts at 4,096 entries and doubles when half full, so
-    it is sized to the partition's customers, not its rows or the id range.
+    it is sized to the partition's customers, not its rows or the id range. The distinct keys are packed
+    into ``p_off[lo:lo + k]`` as they are found (in place: key number ``k`` is written at or before the
+    row being read), where the second pass finds them.
     """
     bits = 12
     size = 1 << bits
@@ -112,7 +114,7 @@ def _hash_slots(p_off, lo, hi, l_slot, keys_local) -> int:
             if s < 0:
                 tab_key[h] = key
                 tab_slot[h] = k
-                keys_local[k] = key
+                p_off[lo + k] = key
                 l_slot[j] = k
                 k += 1
                 if 2 * k > size:  # grow: rehash the keys seen so far
@@ -121,7 +123,7 @@ def _hash_slots(p_off, lo, hi, l_slot, keys_local) -> int:
                     tab_key = np.empty(size, np.uint64)
                     tab_slot = np.full(size, -1, np.int32)
                     for q in range(k):
-                        kq = keys_local[q]
+                        kq = p_off[lo + q]
                         hq = np.int64((kq * _FIB) >> np.uint64(64 - bits))
                         while tab_slot[hq] >= 0:
                             hq = (hq + 1) & (size - 1)
@@ -136,23 +138,18 @@ def _hash_slots(p_off, lo, hi, l_slot, keys_local) -> int:
 
 
 @numba.njit(cache=True, parallel=True)
-def _group_kernel(ukey, ulo, direct, shift, n_parts, amount, dates, orders, products, work, out, part_start, k_part):
-    """Per-key sums (Kahan, in row order, like pandas), non-NaN counts, last date, distinct orders and products.
+def _partition_kernel(ukey, ulo, direct, shift, n_parts, amount, dates, orders, products, work, part_start, k_part):
+    """Pass 1: split rows into partitions and count each partition's distinct keys (``k_part``).
 
     ``ukey`` are the keys as uint64 and ``ulo`` their minimum, so ``ukey - ulo`` is each key's offset even
-    across the whole int64 range. 1. A stable counting sort (row chunks in parallel) splits rows into
-    ``n_parts`` partitions on ``offset >> shift``. 2. Partitions in parallel: give each row a local slot
-    (direct: the offset's low bits; hashed: :func:`_hash_slots`), aggregate, counting-sort the partition's
-    rows by slot and count distinct orders and products per slot, then write the partition's customers in
-    key order at ``out[...][start of partition:]`` (``k_part[b]`` of them). Row order within a customer never
-    depends on the thread count, so results are identical on any machine.
+    across the whole int64 range. A stable counting sort (row chunks in parallel) splits rows into
+    ``n_parts`` partitions on ``offset >> shift``; then, partitions in parallel, each row gets a local slot
+    (direct: the offset's low bits; hashed: :func:`_hash_slots`) and the partition's keys are counted.
     """
     p_slot, p_off, p_amount, p_date, p_order, p_product, l_slot = work
-    o_off, o_total, o_orders, o_mean, o_last, o_products = out
     n = ukey.shape[0]
     part_size = 1 << _PART_BITS
     n_chunks = _ROW_CHUNKS
-    # 1. partition rows: histogram per row chunk, offsets, scatter per row chunk
     hist = np.zeros((n_chunks, n_parts + 1), np.int64)
     for c in numba.prange(n_chunks):
         for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
@@ -180,18 +177,35 @@ def _group_kernel(ukey, ulo, direct, shift, n_parts, amount, dates, orders, prod
             p_date[j] = dates[i]
             p_order[j] = orders[i]
             p_product[j] = products[i]
-    # 2. partitions in parallel
     for b in numba.prange(n_parts):
         lo, hi = part_start[b], part_start[b + 1]
-        if lo == hi:
-            k_part[b] = 0
-            continue
         if direct:
-            n_local = part_size
-            keys_local = np.empty(0, np.uint64)
+            seen = np.zeros(part_size, np.bool_)
+            k = 0
+            for j in range(lo, hi):
+                g = p_slot[j]
+                if not seen[g]:
+                    seen[g] = True
+                    k += 1
+            k_part[b] = k
         else:
-            keys_local = np.empty(hi - lo, np.uint64)
-            n_local = _hash_slots(p_off, lo, hi, l_slot, keys_local)
+            k_part[b] = _hash_slots(p_off, lo, hi, l_slot)
+
+
+@numba.njit(cache=True, parallel=True)
+def _aggregate_kernel(ulo, direct, shift, work, part_start, k_part, out_start, result):
+    """Pass 2, partitions in parallel: per-key sums (Kahan, in row order, like pandas), non-NaN counts, last
+    date; a counting sort of the partition's (order, product) pairs by slot, distinct values per slot; then
+    the partition's keys in key order at ``result[...][out_start[b]:]``. Row order within a key never
+    depends on the thread count, so results are identical on any machine."""
+    p_slot, p_off, p_amount, p_date, p_order, p_product, l_slot = work
+    r_key, r_total, r_orders, r_mean, r_last, r_products = result
+    part_size = 1 << _PART_BITS
+    for b in numba.prange(k_part.shape[0]):
+        lo, hi = part_start[b], part_start[b + 1]
+        if lo == hi:
+            continue
+        n_local = part_size if direct else k_part[b]
         # per-slot state interleaved, so one row's update touches two cache lines, not five
         st_f = np.zeros((n_local, 2))                 # Kahan sum, compensation
         st_i = np.zeros((n_local, 4), np.int64)       # rows, non-NaN amounts, last date, (padding)
@@ -220,9 +234,8 @@ def _group_kernel(ukey, ulo, direct, shift, n_parts, amount, dates, orders, prod
                     rank[g] = k
                     k += 1
         else:
-            k = n_local
-            order = np.argsort(keys_local[:k])
-            for r in range(k):
+            order = np.argsort(p_off[lo:lo + n_local])
+            for r in range(n_local):
                 rank[order[r]] = r
         # counting sort of the partition's (order, product) pairs by slot, then distinct values per slot
         start = np.empty(n_local + 1, np.int64)
@@ -238,33 +251,16 @@ def _group_kernel(ukey, ulo, direct, shift, n_parts, amount, dates, orders, prod
             pairs[q, 1] = p_product[j]
             pos[g] = q + 1
         base = np.uint64(b) << shift
+        dst = out_start[b]
         for g in range(n_local):
             if st_i[g, 0] == 0:
                 continue
-            at = lo + rank[g]
-            o_off[at] = base + np.uint64(g) if direct else keys_local[g]
-            o_total[at] = st_f[g, 0]
-            o_mean[at] = st_f[g, 0] / st_i[g, 1] if st_i[g, 1] > 0 else np.nan
-            o_last[at] = st_i[g, 2]
-            o_orders[at], o_products[at] = _n_distinct_pairs(pairs, start[g], start[g + 1])
-        k_part[b] = k
-
-
-@numba.njit(cache=True, parallel=True)
-def _gather(part_start, k_part, out_start, ulo, out, result):
-    """Copy each partition's ``k_part[b]`` customers to ``out_start[b]``: a contiguous, key-ordered result."""
-    o_off, o_total, o_orders, o_mean, o_last, o_products = out
-    r_key, r_total, r_orders, r_mean, r_last, r_products = result
-    for b in numba.prange(k_part.shape[0]):
-        src = part_start[b]
-        dst = out_start[b]
-        for r in range(k_part[b]):
-            r_key[dst + r] = o_off[src + r] + ulo
-            r_total[dst + r] = o_total[src + r]
-            r_orders[dst + r] = o_orders[src + r]
-            r_mean[dst + r] = o_mean[src + r]
-            r_last[dst + r] = o_last[src + r]
-            r_products[dst + r] = o_products[src + r]
+            at = dst + rank[g]
+            r_key[at] = (base + np.uint64(g) if direct else p_off[lo + g]) + ulo
+            r_total[at] = st_f[g, 0]
+            r_mean[at] = st_f[g, 0] / st_i[g, 1] if st_i[g, 1] > 0 else np.nan
+            r_last[at] = st_i[g, 2]
+            r_orders[at], r_products[at] = _n_distinct_pairs(pairs, start[g], start[g + 1])
 
 
 def plan(keys: np.ndarray) -> tuple[bool, np.uint64, np.uint64, int]:
@@ -284,7 +280,7 @@ def plan(keys: np.ndarray) -> tuple[bool, np.uint64, np.uint64, int]:
 
 
 def group_metrics(keys: np.ndarray, amount, dates, orders, products):
-    """Run the kernel on int64 ``keys`` (read-only arrays of one length). Returns key-ordered arrays
+    """Run the kernels on int64 ``keys`` (read-only arrays of one length). Returns key-ordered arrays
     ``(keys int64, total, order_count, mean, last (int64), distinct_products)``."""
     n = keys.shape[0]
     if n == 0:
@@ -292,23 +288,21 @@ def group_metrics(keys: np.ndarray, amount, dates, orders, products):
         return e, np.empty(0), e, np.empty(0), e, e
     direct, ulo, shift, n_parts = plan(keys)
     ukey = keys.view(np.uint64)
-    # big scratch and outputs allocated by NumPy (huge pages; allocating hundreds of MB inside the kernel
-    # costs a page fault per 4 KiB). Output slots are reserved per partition (k <= rows), so sized n.
+    # the big scratch is allocated by NumPy (huge pages; allocating hundreds of MB inside the kernel costs
+    # a page fault per 4 KiB); the outputs once the number of keys is known
     work = (np.empty(n if direct else 0, np.int16), np.empty(0 if direct else n, np.uint64),
             np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
             np.empty(0 if direct else n, np.int32))
-    out = (np.empty(n, np.uint64), np.empty(n), np.empty(n, np.int64), np.empty(n), np.empty(n, np.int64),
-           np.empty(n, np.int64))
     k_part = np.zeros(n_parts, np.int64)
     part_start = np.zeros(n_parts + 1, np.int64)
-    _group_kernel(ukey, ulo, direct, shift, np.int64(n_parts), amount, dates, orders, products, work, out,
-                  part_start, k_part)
+    _partition_kernel(ukey, ulo, direct, shift, np.int64(n_parts), amount, dates, orders, products, work,
+                      part_start, k_part)
     out_start = np.zeros(n_parts, np.int64)
     np.cumsum(k_part[:-1], out=out_start[1:])
     k = int(k_part.sum())
     result = (np.empty(k, np.uint64), np.empty(k), np.empty(k, np.int64), np.empty(k), np.empty(k, np.int64),
               np.empty(k, np.int64))
-    _gather(part_start, k_part, out_start, ulo, out, result)
+    _aggregate_kernel(ulo, direct, shift, work, part_start, k_part, out_start, result)
     return (result[0].view(np.int64),) + result[1:]
 
 

@@ -215,6 +215,7 @@ def dataset_files(dataset_dir: str | Path) -> list[str]:
     path = Path(dataset_dir)
     if not path.exists():
         raise InputFileError(f"{path}: no such file or directory")
+    path = path.resolve()          # workers may run in another directory: hand them absolute paths
     files = [str(path)] if path.is_file() else sorted(str(p) for p in path.rglob("*.parquet"))
     if not files:
         raise InputFileError(f"{path}: no Parquet files found")
@@ -226,29 +227,38 @@ def _bucket_of(keys: np.ndarray, n_buckets: int) -> np.ndarray:
     return (pd.util.hash_array(keys) % np.uint64(n_buckets)).astype(np.int64)
 
 
-def _month_partial(file: str, spec: AggSpec, n_buckets: int) -> tuple:
-    """The map task: one file -> ``n_buckets`` pieces of (partials, {distinct col: pairs}, rows read, rows dropped)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+def map_partials(frame: pd.DataFrame, spec: AggSpec, n_buckets: int) -> list[tuple]:
+    """The map step on one typed frame: per-key partials and distinct pairs, split into ``n_buckets`` by key hash.
 
-    table = pq.read_table(file, columns=spec.columns)
-    types = spec.arrow_types()
-    table = pa.table({c: pc.cast(table.column(c), types[c]) for c in spec.columns})
-    n_read = table.num_rows
-    frame = table.to_pandas()
-    if any(table.column(c).null_count for c in spec.columns):
+    Piece ``b`` is ``(partials, {distinct column: (key, value) pairs}, rows read, rows dropped)``; the row counts
+    ride on piece 0 only. Rows with a missing value in a needed column are dropped (and counted).
+    """
+    n_read = len(frame)
+    if frame[spec.columns].isna().to_numpy().any():
         frame = frame.dropna(subset=spec.columns)
     dropped = n_read - len(frame)
     partial = chunk_partials(frame, spec.by, spec.value, spec.date)
     pairs = {d: frame[[spec.by, d]].drop_duplicates() for d in spec.distinct}
     pbucket = _bucket_of(partial[spec.by].to_numpy(), n_buckets)
     qbucket = {d: _bucket_of(p[spec.by].to_numpy(), n_buckets) for d, p in pairs.items()}
-    out = []
-    for b in range(n_buckets):
-        out.append((partial[pbucket == b], {d: p[qbucket[d] == b] for d, p in pairs.items()},
-                    n_read if b == 0 else 0, dropped if b == 0 else 0))
-    return tuple(out)
+    return [(partial[pbucket == b], {d: p[qbucket[d] == b] for d, p in pairs.items()},
+             n_read if b == 0 else 0, dropped if b == 0 else 0) for b in range(n_buckets)]
+
+
+def read_typed(file: str, spec: AggSpec) -> pd.DataFrame:
+    """The needed columns of one Parquet file, cast to the spec's explicit types (nothing inferred)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(file, columns=spec.columns)
+    types = spec.arrow_types()
+    return pa.table({c: pc.cast(table.column(c), types[c]) for c in spec.columns}).to_pandas()
+
+
+def _month_partial(file: str, spec: AggSpec, n_buckets: int) -> tuple:
+    """The map task: one file -> ``n_buckets`` pieces (see :func:`map_partials`)."""
+    return tuple(map_partials(read_typed(file, spec), spec, n_buckets))
 
 
 def _reduce_bucket(spec: AggSpec, *pieces: tuple) -> tuple[pd.DataFrame, int, int]:
@@ -469,6 +479,6 @@ def run_with_killed_worker(dataset_dir: str | Path, client: "Client", *, after: 
 __all__ = [
     "SCHEDULER_ENV", "CONNECT_TIMEOUT_S", "ClusterRun", "KillWorkerPlugin", "aggregate_files", "build_graph",
     "cluster_aggregate", "cluster_aggregate_report", "compare_with_single_process", "connect", "dataset_files",
-    "local_client", "parse_scheduler_address", "quiet_logs", "run_with_killed_worker", "scheduler_address",
+    "local_client", "map_partials", "parse_scheduler_address", "read_typed", "quiet_logs", "run_with_killed_worker", "scheduler_address",
     "start_local_cluster",
 ]

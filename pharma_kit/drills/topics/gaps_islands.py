@@ -133,8 +133,12 @@ GAPS_AND_ISLANDS = Drill(
 
 def longest_streak(orders: pd.DataFrame) -> pd.DataFrame:
     """Each customer's longest run of consecutive purchase days."""
-    s = purchase_streaks(orders)
-    return s.groupby("customer_id", as_index=False)["days"].max().rename(columns={"days": "longest"})
+    d = (orders.dropna(subset=["order_date"])
+         .assign(day=lambda f: f["order_date"].dt.normalize())[["customer_id", "day"]]
+         .drop_duplicates().sort_values(["customer_id", "day"]))
+    d["island"] = (d.groupby("customer_id")["day"].diff() != pd.Timedelta(days=1)).cumsum()
+    sizes = d.groupby(["customer_id", "island"], as_index=False).size()
+    return sizes.groupby("customer_id", as_index=False)["size"].max().rename(columns={"size": "longest"})
 
 
 def longest_distinct_days(orders: pd.DataFrame) -> pd.DataFrame:

@@ -37,14 +37,10 @@ def cases_cohort(rng: np.random.Generator) -> list[Case]:
     return [example_cohort(), {"orders": repeat}, {"orders": nat}, {"orders": new_year}, {"orders": rand}]
 
 
-def _month_index(ts: pd.Series) -> pd.Series:
-    return ts.dt.year * 12 + ts.dt.month - 1
-
-
 def cohort_retention(orders: pd.DataFrame) -> pd.DataFrame:
     """Long retention table: cohort (first-order month), period (months since), active customers, retention."""
     o = orders.dropna(subset=["order_date"])
-    mi = _month_index(o["order_date"])
+    mi = o["order_date"].dt.year * 12 + o["order_date"].dt.month - 1  # months since year 0: Dec -> Jan is +1
     first = mi.groupby(o["customer_id"]).transform("min")
     t = pd.DataFrame({"first": first, "period": mi - first, "customer_id": o["customer_id"]})
     act = t.groupby(["first", "period"], as_index=False)["customer_id"].nunique().rename(columns={"customer_id": "customers"})
@@ -191,9 +187,10 @@ FUNNEL_STEPS = ["view", "cart", "checkout", "purchase"]
 
 def funnel(events: pd.DataFrame) -> pd.DataFrame:
     """Ordered funnel: a user reaches a step with an event at or after reaching the previous step."""
-    reached = events.loc[events["step"] == FUNNEL_STEPS[0]].groupby("user_id")["ts"].min()
+    steps = ["view", "cart", "checkout", "purchase"]
+    reached = events.loc[events["step"] == steps[0]].groupby("user_id")["ts"].min()
     counts = [len(reached)]
-    for step in FUNNEL_STEPS[1:]:
+    for step in steps[1:]:
         ev = events.loc[events["step"] == step, ["user_id", "ts"]]
         ev = ev.merge(reached.rename("prev_ts").reset_index(), on="user_id")
         reached = ev.loc[ev["ts"] >= ev["prev_ts"]].groupby("user_id")["ts"].min()
@@ -201,7 +198,7 @@ def funnel(events: pd.DataFrame) -> pd.DataFrame:
     users = pd.Series(counts, dtype="int64")
     prev = users.shift(1)
     return pd.DataFrame({
-        "step": FUNNEL_STEPS,
+        "step": steps,
         "users": users,
         "conv_prev": users / prev.where(prev != 0),
         "conv_start": users / (users.iloc[0] if users.iloc[0] else np.nan),

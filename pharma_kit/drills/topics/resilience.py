@@ -6,6 +6,7 @@ listens for). The bank (:mod:`pharma_kit.drills.bank`) finds every ``Drill`` def
 """
 from __future__ import annotations
 
+import inspect
 import time
 from typing import Callable
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from pharma_kit.drills.helpers import Case, question
 from pharma_kit.drills.model import Drill, retry_runner
-from pharma_kit.errors import TransientError
+from pharma_kit.errors import DataQualityError, TransientError
 
 #: where this topic's drills sit in the bank (modules are assembled in ORDER)
 ORDER = 75
@@ -52,6 +53,11 @@ def call_with_retry(op: Callable[[], object], attempts: int = 3, base_delay: flo
                 raise
             sleep(base_delay * 2 ** i)
     raise ValueError(f"attempts must be >= 1, got {attempts}")
+
+
+#: ``solution()`` prints this: the reference with the imports it needs, so it runs when pasted
+CALL_WITH_RETRY_SOLUTION = ("import time\nfrom typing import Callable\n\nfrom pharma_kit.errors import TransientError\n\n\n"
+                            + inspect.getsource(call_with_retry))
 
 
 def retry_everything(op: Callable[[], object], attempts: int = 3, base_delay: float = 1.0,
@@ -154,7 +160,7 @@ def call_with_retry(op, attempts=3, delay=1.0):
                        "still retries every error except a data-quality one": retry_all_but_quality},
                       right={"a while loop": call_with_retry_while,
                              "delays computed up front": call_with_retry_delays},
-                      runner=retry_runner),
+                      runner=retry_runner, solution_text=CALL_WITH_RETRY_SOLUTION),
     example=example_retry,
     signature="(op, attempts=3, base_delay=1.0, sleep=time.sleep)",
     stub_imports="import time\n\nfrom pharma_kit.errors import DataQualityError, TransientError\n",

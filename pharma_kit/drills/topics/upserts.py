@@ -78,7 +78,8 @@ def scd2_merge(dim: pd.DataFrame, snapshot: pd.DataFrame, as_of: pd.Timestamp) -
     out.loc[closing, "valid_to"] = as_of
     out.loc[closing, "is_current"] = False
     new_rows = opening.assign(valid_from=as_of, valid_to=pd.NaT, is_current=True).astype({"valid_to": out["valid_to"].dtype})
-    merged = _concat([out, new_rows[out.columns]])
+    parts = [f for f in (out, new_rows[out.columns]) if len(f)]  # an empty piece must not decide the dtypes
+    merged = pd.concat(parts, ignore_index=True) if parts else out
     return merged.sort_values(["customer_id", "valid_from"], kind="stable").reset_index(drop=True)
 
 
@@ -229,7 +230,8 @@ def cases_upsert(rng: np.random.Generator) -> list[Case]:
 
 def upsert(target: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
     """Merge a batch into a table keyed by order_id: newest updated_at wins, batch wins ties; re-running is a no-op."""
-    both = _concat([target.assign(_src=0), batch.assign(_src=1)])
+    parts = [f for f in (target.assign(_src=0), batch.assign(_src=1)) if len(f)]  # skip empty pieces
+    both = pd.concat(parts, ignore_index=True) if parts else target.assign(_src=0)
     both = both.sort_values(["order_id", "updated_at", "_src"], kind="stable")
     return both.drop_duplicates("order_id", keep="last").drop(columns="_src").reset_index(drop=True)
 
@@ -340,7 +342,9 @@ def example_load_day() -> Case:
 def load_day(warehouse: pd.DataFrame, batch: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """Idempotent partition load: replace the day's rows with the batch (delete-then-insert), never append."""
     kept = warehouse.loc[warehouse["sale_date"] != pd.Timestamp(day)]
-    return _concat([kept, batch]).sort_values(["sale_date", "store_id"], kind="stable").reset_index(drop=True)
+    parts = [f for f in (kept, batch) if len(f)]  # an empty piece must not decide the dtypes
+    both = pd.concat(parts, ignore_index=True) if parts else kept
+    return both.sort_values(["sale_date", "store_id"], kind="stable").reset_index(drop=True)
 
 
 def load_day_append(warehouse: pd.DataFrame, batch: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:

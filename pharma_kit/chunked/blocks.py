@@ -1,6 +1,7 @@
-"""Block reading and prefetching: path and header checks, splitting a CSV into whole-line blocks (fresh byte strings,
-or a ring of reused buffers for the fast pass), a bounded prefetch thread, an ordered thread-pool map that keeps a
-fixed number of blocks in flight, the progress bar and giving freed memory back to the OS. Nothing here aggregates.
+"""Block reading and prefetching: path and header checks, splitting a CSV into blocks of whole records (fresh byte
+strings, or a ring of reused buffers for the fast pass; a block never ends inside a quoted field, so values holding
+line breaks stay whole), a bounded prefetch thread, an ordered thread-pool map that keeps a fixed number of blocks in
+flight, the progress bar and giving freed memory back to the OS. Nothing here aggregates.
 """
 from __future__ import annotations
 

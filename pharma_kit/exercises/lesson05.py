@@ -180,8 +180,7 @@ q2 = Question(
            "A plain running total drifts: adding then removing 1e12 loses the cents. Carry a Kahan compensation "
            "term (the low-order bits each addition rounded away).",
            "Keep TWO compensation terms, one for values entering and one for values leaving (pandas does the same): "
-           "with a single shared term, removing the 1e12 throws the saved bits away. "
-           "Per update: y = v - comp; t = total + y; comp = (t - total) - y; total = t."],
+           "with a single shared term, removing the 1e12 throws the saved bits away."],
     wrong_answers={"partial windows at the start (the source notes' kernel)": _wrong_partial_windows,
                    "plain running sum drifts after the spike": _wrong_plain_running_sum,
                    "one Kahan term shared by adds and removes": _wrong_one_compensation},
@@ -335,7 +334,7 @@ q4 = Question(
     hints=["Count the non-NaN values in the window (`nobs`) instead of assuming there are `window` of them.",
            "`v == v` is False only for NaN (and works inside @njit): add to the sum and nobs only then; do the "
            "same test for the value leaving the window.",
-           "out[i] = total / nobs if nobs >= max(min_periods, 1) else np.nan"],
+           "Each output depends only on nobs and min_periods: how many values must be present, at the least?"],
     wrong_answers={"NaN poisons the running sum": _wrong_nan_poisons,
                    "NaN treated as zero": _wrong_nan_as_zero},
     right_answers={"cumulative sums and counts": _nan_mean_cumsum, "re-reads each window": _nan_mean_window_loop,

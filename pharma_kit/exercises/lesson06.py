@@ -245,7 +245,8 @@ q3 = Question(
     prompt=("Write bind_sources(fn, sources) -> dict: for each source a zero-argument callable that runs "
             "fn(source) for THAT source. (In the DAG, `extract.expand(source=...)` does this for you.)"),
     hints=["`lambda: fn(source)` inside a for loop reads `source` when it is CALLED, i.e. after the loop ended.",
-           "Bind the value now: functools.partial(fn, source), or lambda s=source: fn(s)."],
+           "Bind the value when the callable is made, not when it is called: functools.partial and default "
+           "arguments are evaluated right away."],
     reference=pipeline.bind_sources,
     cases=_bind_cases,
     runner=_bind_runner,

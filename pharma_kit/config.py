@@ -34,7 +34,8 @@ ENV_PREFIX = "PHARMA_KIT_"
 CONFIG_PATH_ENV = "PHARMA_KIT_CONFIG"
 #: PHARMA_KIT_* names that other parts of the kit read (not settings). Any other unknown PHARMA_KIT_* name is
 #: reported as a problem, so a typo such as PHARMA_KIT_CHUNKSIZE fails loudly instead of being ignored.
-OTHER_ENV = frozenset({CONFIG_PATH_ENV, "PHARMA_KIT_HOME", "PHARMA_KIT_WAREHOUSE_URL_PG", "PHARMA_KIT_REQUIRE_PG"})
+OTHER_ENV = frozenset({CONFIG_PATH_ENV, "PHARMA_KIT_HOME", "PHARMA_KIT_WAREHOUSE_URL_PG", "PHARMA_KIT_REQUIRE_PG",
+                       "PHARMA_KIT_WAREHOUSE_URL_MYSQL", "PHARMA_KIT_REQUIRE_MYSQL"})
 MASK = "********"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}

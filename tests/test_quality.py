@@ -431,3 +431,19 @@ def test_business_key_catches_resends_the_near_duplicate_rule_cannot():
 def test_html_report_does_not_typeset_dollars(cleaned):
     html = cleaned.report._repr_html_()
     assert "$" not in html and "&#36;" in html and "<code>" in html
+
+
+def test_lesson01_near_duplicate_check_has_the_tie_boundary():
+    """The answer that compares each row with the previous ROW (the old reference's bug) is now rejected."""
+    from pharma_kit.exercises import lesson01
+
+    def previous_row(typed, keys, time, within):
+        order = typed.reset_index(drop=True).sort_values(keys + [time], kind="stable")
+        same = (order[keys] == order[keys].shift()).all(axis=1)
+        gap = order[time].diff()
+        hit = same & (gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(within))
+        return pd.Series(hit.sort_index().to_numpy(), index=typed.index)
+
+    wrong = lesson01.q6.check(previous_row)
+    assert wrong.status == "incorrect" and "case 2" in wrong.message  # the fixed tie/chain case
+    assert lesson01.q6.check(near_duplicate).passed

@@ -128,19 +128,22 @@ def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
 
 #: The only environment variables the URL depends on (the config loader rejects unknown PHARMA_KIT_* names).
 _URL_KEYS = (URL_ENV, PASSWORD_ENV, CONFIG_ENV)
-#: Other names of the warehouse family that are legitimate (the test suite's PostgreSQL URL).
-_WAREHOUSE_OTHER = ("PHARMA_KIT_WAREHOUSE_URL_PG",)
-
-
 def _check_env_names(env: Mapping[str, str]) -> None:
-    """A misspelt warehouse variable (``PHARMA_KIT_WAREHOUSE_PASWORD``) is an error, never silently ignored."""
-    known = (URL_ENV, PASSWORD_ENV, *_WAREHOUSE_OTHER)
+    """A misspelt warehouse variable (``PHARMA_KIT_WAREHOUSE_PASWORD``) is an error, never silently ignored.
+
+    Names the kit reads elsewhere (``pharma_kit.config.OTHER_ENV``: the test suites' server URLs) are fine.
+    """
+    try:
+        from pharma_kit.config import OTHER_ENV
+    except ImportError:  # pragma: no cover - the lesson-07 loader ships with the package
+        OTHER_ENV = frozenset()
+    ours = (URL_ENV, PASSWORD_ENV)
     for name in sorted(env):
-        if not name.startswith("PHARMA_KIT_") or name in known or name == CONFIG_ENV:
+        if not name.startswith("PHARMA_KIT_") or name in ours or name in OTHER_ENV or name == CONFIG_ENV:
             continue
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+        close = difflib.get_close_matches(name, ours, n=1, cutoff=0.85)
         if name.startswith("PHARMA_KIT_WAREHOUSE") or close:
-            hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(known[:2])}"
+            hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(ours)}"
             raise ConfigError(f"{name}: unknown warehouse variable in the environment{hint} (value not shown)")
 
 
@@ -534,7 +537,7 @@ def _classify(wh: Warehouse, exc: BaseException, during: str) -> Exception | Non
     state = getattr(orig, "sqlstate", None)
     text = str(orig).lower() if orig is not None else ""
     where = f"the warehouse at {wh.url_masked}"
-    if state == "55P03" or "lock timeout" in text:
+    if state == "55P03" or "lock timeout" in text or "lock wait timeout" in text:
         return TransientError(f"{where}: gave up waiting for a lock after {wh.lock_timeout_s:g} s (lock_timeout) "
                               f"{during}: another session holds the partition (a concurrent load or a stuck "
                               "transaction); retry later, or find the blocker in pg_locks")

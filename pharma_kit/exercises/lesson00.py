@@ -86,9 +86,10 @@ def _run_revenue(fn, case):
     """The prompt fixes 'largest first' but no tie order: compare the totals per category regardless of row
     order, and separately check that the learner's own rows run largest first."""
     out = fn(**case)
-    if not isinstance(out, pd.Series) or not pd.api.types.is_numeric_dtype(out.dtype):
-        return out
-    return {"revenue per category": out, "rows largest first": bool(out.is_monotonic_decreasing)}
+    ordered = None       # not a numeric Series: the first key reports what is wrong with it
+    if isinstance(out, pd.Series) and pd.api.types.is_numeric_dtype(out.dtype):
+        ordered = bool(out.is_monotonic_decreasing)
+    return {"revenue per category": out, "rows largest first": ordered}
 
 
 def _wrong_count(transactions, products):

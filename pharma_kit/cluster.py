@@ -132,12 +132,8 @@ def scheduler_address(env: Mapping[str, str] | None = None) -> str | None:
     return parse_scheduler_address(raw) if raw.strip() else None
 
 
-def _probe(address: str, timeout: float) -> dict:
-    """Ask the peer who it is (Dask's ``identity`` call) with hard time limits, in a thread of its own.
-
-    First a plain TCP connect (a refused port or an unknown host fails at once), then Dask's handshake and one
-    ``identity`` round trip under ``asyncio.wait_for``; the thread is joined with a deadline too.
-    """
+def _tcp_check(address: str, timeout: float) -> None:
+    """A plain TCP connect: a refused port, an unknown host or silence fail here, before any Dask protocol."""
     m = _ADDRESS.match(address)
     host, port = m["host"].strip("[]"), int(m["port"])
     try:
@@ -153,9 +149,16 @@ def _probe(address: str, timeout: float) -> dict:
     except OSError as exc:
         raise TransientError(f"Dask scheduler {address}: cannot connect ({exc})") from None
 
-    async def identity() -> dict:
-        from distributed.comm import connect as dask_connect
 
+class _NoHandshake(Exception):
+    """The TCP connection was accepted, but no Dask handshake or reply came in time."""
+
+
+def _identity(address: str, timeout: float) -> Any:
+    """Dask's handshake and one ``identity`` round trip, under ``asyncio.wait_for`` (a silent peer cannot stall it)."""
+    from distributed.comm import connect as dask_connect
+
+    async def ask() -> Any:
         comm = await dask_connect(address, timeout=timeout)
         try:
             await comm.write({"op": "identity", "reply": True})
@@ -163,24 +166,46 @@ def _probe(address: str, timeout: float) -> dict:
         finally:
             comm.abort()
 
+    try:
+        return asyncio.run(asyncio.wait_for(ask(), timeout))
+    except (TimeoutError, asyncio.TimeoutError, OSError) as exc:
+        raise _NoHandshake(str(exc)) from None
+
+
+def _probe(address: str, timeout: float) -> dict:
+    """Ask the peer who it is, with hard time limits: TCP connect, then Dask's ``identity`` call.
+
+    Both steps run in a daemon thread that is joined with a deadline, so even a hanging name lookup cannot
+    stall the caller; the thread is abandoned, never waited for, past the deadline.
+    """
     box: dict[str, Any] = {}
 
     def run() -> None:
         try:
-            box["reply"] = asyncio.run(asyncio.wait_for(identity(), timeout))
+            _tcp_check(address, timeout)
+            box["reply"] = _identity(address, timeout)
         except BaseException as exc:  # noqa: BLE001 - reported to the caller below
             box["error"] = exc
 
     thread = threading.Thread(target=run, name="pharma-kit-dask-probe", daemon=True)
     thread.start()
-    thread.join(timeout + 2.0)
-    if thread.is_alive() or isinstance(box.get("error"), (TimeoutError, asyncio.TimeoutError, OSError)):
+    thread.join(2 * timeout + 1.0)
+    error = box.get("error")
+    if thread.is_alive():
+        raise TransientError(f"Dask scheduler {address}: no answer within {2 * timeout + 1:g} s")
+    if isinstance(error, TransientError):
+        raise TransientError(str(error)) from None
+    if isinstance(error, _NoHandshake):
         raise TransientError(f"Dask scheduler {address}: the connection was accepted but no Dask handshake "
                              f"arrived within {timeout:g} s")
     reply = box.get("reply")
-    if "error" in box or not isinstance(reply, dict) or reply.get("type") != "Scheduler":
-        what = type(box["error"]).__name__ if "error" in box else f"a {reply.get('type', type(reply).__name__)!s}" \
-            if isinstance(reply, dict) else repr(reply)[:60]
+    if error is not None or not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        if error is not None:
+            what = type(error).__name__
+        elif isinstance(reply, dict):
+            what = f"it says it is a {reply.get('type', 'something else')}"
+        else:
+            what = repr(reply)[:60]
         raise ConfigError(f"Dask scheduler {address}: something answers there, but it is not a Dask scheduler "
                           f"({what}); check the host and port in {SCHEDULER_ENV}")
     return reply

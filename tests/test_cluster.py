@@ -192,3 +192,46 @@ def test_a_peer_that_is_not_a_scheduler_is_a_config_error():
         assert time.perf_counter() - t0 < 4
     finally:
         srv.close()
+
+
+def test_a_name_that_does_not_resolve_is_transient():
+    with pytest.raises(TransientError, match="cannot resolve host"):
+        cl.connect("tcp://no-such-scheduler.invalid:8786", timeout=2)
+
+
+def test_a_worker_address_is_not_a_scheduler(client):
+    worker = sorted(client.nthreads())[0]
+    with pytest.raises(ConfigError, match="it says it is a Worker"):
+        cl.connect(worker, timeout=2)
+
+
+def test_the_kill_plugin_kills_once_after_the_count(tmp_path, monkeypatch):
+    killed = []
+    monkeypatch.setattr(cl.os, "kill", lambda pid, sig: killed.append((pid, sig)))
+    marker = tmp_path / "killed.pid"
+    first, second = cl.KillWorkerPlugin(str(marker), after=2, prefix="month-partial-r-"), \
+        cl.KillWorkerPlugin(str(marker), after=1, prefix="month-partial-r-")
+    first.setup(None)
+    first.transition("month-partial-r-0", "executing", "memory")
+    first.transition("bucket-r-0", "executing", "memory")          # not a map task: not counted
+    first.transition("month-partial-r-1", "executing", "released")   # not a result in memory: not counted
+    assert killed == [] and not marker.exists()
+    first.transition("month-partial-r-2", "executing", "memory")
+    assert killed == [(os.getpid(), cl.signal.SIGKILL)] and marker.read_text() == str(os.getpid())
+    second.transition("month-partial-r-3", "executing", "memory")    # the marker exists: nobody else dies
+    assert len(killed) == 1
+
+
+def test_inputs_are_checked(tmp_path):
+    from pharma_kit.errors import InputFileError
+
+    with pytest.raises(InputFileError, match="no such file"):
+        cl.dataset_files(tmp_path / "missing")
+    with pytest.raises(InputFileError, match="no Parquet files"):
+        cl.dataset_files(tmp_path)
+    with pytest.raises(InputFileError):
+        cl.aggregate_files([])
+    with pytest.raises(ValueError, match="date column"):
+        cl.aggregate_files(["x.parquet"], spec=ch.AggSpec(date=None))
+    run = cl.ClusterRun("in-process", 0, 1, 1, 4, 5, 0, 0, 10, 0, 0.1, killed_pid=42)
+    assert run.recomputed == 1 and run.as_dict()["recomputed"] == 1 and "pid 42 killed" in run.summary()

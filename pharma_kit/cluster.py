@@ -260,7 +260,9 @@ def map_partials(frame: pd.DataFrame, spec: AggSpec, n_buckets: int) -> list[tup
     """
     n_read = len(frame)
     if frame[spec.columns].isna().to_numpy().any():
-        frame = frame.dropna(subset=spec.columns)
+        # a key column with a null came out of Arrow as float64: back to int64, or 5.0 and 5 hash apart
+        ints = {c: "int64" for c in (spec.by, *spec.distinct)}
+        frame = frame.dropna(subset=spec.columns).astype(ints)
     dropped = n_read - len(frame)
     partial = chunk_partials(frame, spec.by, spec.value, spec.date)
     pairs = {d: frame[[spec.by, d]].drop_duplicates() for d in spec.distinct}

@@ -91,6 +91,12 @@ def test_rows_with_a_missing_value_are_dropped_like_the_stream(tmp_path):
     table, run = cl.cluster_aggregate_report(path)
     assert report.rows_rejected > 0 and run.rows_dropped == report.rows_rejected
     assert engines.same_result(stream, table) is None
+    # one file with holes, one without: a key must hash to the same bucket in both (int64, never 5.0 vs 5)
+    clean = tmp_path / "clean.parquet"
+    pq.write_table(pa.Table.from_pandas(clean_transactions(3_000, seed=5)[list(frame.columns)],
+                                        preserve_index=False), clean)
+    both, run = cl.aggregate_files([str(path), str(clean)], spec=ch.AggSpec(), n_buckets=4)
+    assert both["customer_id"].is_unique and int(both["rows"].sum()) == 6_000 - run.rows_dropped
 
 
 def test_a_worker_killed_mid_job_changes_nothing(client, feed):

@@ -36,8 +36,23 @@ def recency_days(tx: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     return rfm.rfm_metrics(tx, as_of)["recency_days"].astype("int64")
 
 
+def _year_end() -> pd.DataFrame:
+    """Hand-made around a year end: a purchase at 23:59 on Dec 31, one at midnight exactly, one on Dec 30 at noon,
+    customer ids out of order and a non-default index."""
+    df = pd.DataFrame({
+        "order_id": [7, 8, 9, 10, 10],
+        "customer_id": [50, 40, 60, 40, 40],
+        "order_date": pd.to_datetime(["2024-12-31 23:59:59", "2024-12-31 00:00:00", "2024-12-30 12:00:00",
+                                      "2024-11-30 23:00:00", "2024-11-30 23:00:00"]),
+        "amount": [1.0, 2.0, 3.0, 4.0, 5.0],
+    }, index=pd.Index([500, 400, 300, 200, 100], name="line"))
+    df["order_date"] = df["order_date"].astype("datetime64[us]")
+    return df
+
+
 def _recency_cases(rng):
     return [
+        {"tx": _year_end(), "as_of": pd.Timestamp("2025-01-01")},
         {"tx": _tiny(), "as_of": AS_OF},
         {"tx": _tx(rng, 60), "as_of": AS_OF},
         {"tx": _tx(rng, 800), "as_of": AS_OF + int(rng.integers(1, 90)) * DAY},
@@ -59,6 +74,28 @@ def _wrong_data_max(tx, as_of):
     return (tx["order_date"].max().normalize() - last.dt.normalize()).dt.days.rename("recency_days")
 
 
+def _right_floor(tx, as_of):
+    last_day = tx.groupby("customer_id")["order_date"].max().dt.floor("D")
+    return (pd.Timestamp(as_of) - last_day).dt.days.rename("recency_days")
+
+
+def _right_numpy_days(tx, as_of):
+    days = tx["order_date"].to_numpy().astype("datetime64[D]")        # the calendar day of each line
+    last = pd.Series(days, index=tx.index).groupby(tx["customer_id"].to_numpy()).max()  # unnamed index
+    gap = (np.datetime64(pd.Timestamp(as_of), "D") - last.to_numpy().astype("datetime64[D]")).astype("int64")
+    return pd.Series(gap, index=last.index, name="recency_days")
+
+
+def _right_dates_loop(tx, as_of):
+    last: dict = {}
+    for cust, when in zip(tx["customer_id"], tx["order_date"]):
+        day = when.date()
+        if cust not in last or day > last[cust]:
+            last[cust] = day
+    as_of_day = pd.Timestamp(as_of).date()
+    return pd.Series({c: (as_of_day - last[c]).days for c in sorted(last)}, name="recency_days")
+
+
 q1 = Question(
     name="l02_recency_as_of",
     prompt=("Return each customer's recency as of `as_of` (a midnight Timestamp): the number of whole days from "
@@ -67,12 +104,13 @@ q1 = Question(
     reference=recency_days,
     cases=_recency_cases,
     hints=["Take each customer's latest `order_date` with a groupby, then subtract it from `as_of`.",
-           "`(as_of - last).dt.days` rounds 1 day minus 3.5 hours DOWN to 0: drop the time of day first "
-           "with `.dt.normalize()`.",
-           "`last = tx.groupby('customer_id')['order_date'].max()`; "
-           "`(as_of - last.dt.normalize()).dt.days.rename('recency_days')`."],
+           "`(as_of - last).dt.days` rounds 1 day minus 3.5 hours DOWN to 0: drop the time of day first.",
+           "Which Series `.dt` method turns 2024-12-31 23:59 into 2024-12-31 00:00?"],
     wrong_answers={"uses now()": _wrong_now, "keeps the time of day": _wrong_time_of_day,
                    "uses the data's last date instead of as_of": _wrong_data_max},
+    right_answers={"dt.floor('D')": _right_floor, "numpy datetime64[D]": _right_numpy_days,
+                   "a loop over python dates": _right_dates_loop},
+    check_index_names=False,    # 'indexed by customer_id' fixes the labels, not the index's name
     solution_text=("last = tx.groupby('customer_id')['order_date'].max()\n"
                    "return (as_of - last.dt.normalize()).dt.days.rename('recency_days')"),
     explanation="A fixed as_of makes the result testable and reproducible; now() changes the answer every day.",
@@ -87,7 +125,19 @@ def frequency_and_order_value(tx: pd.DataFrame) -> pd.DataFrame:
 
 
 def _freq_cases(rng):
-    return [{"tx": _tiny()}, {"tx": _tx(rng, 40)}, {"tx": _tx(rng, 900)}]
+    return [{"tx": _year_end()}, {"tx": _tiny()}, {"tx": _tx(rng, 40)}, {"tx": _tx(rng, 900)}]
+
+
+def _right_orders_first(tx):
+    orders = tx.groupby(["customer_id", "order_id"])["amount"].sum()       # one row per ORDER
+    per_customer = orders.groupby(level="customer_id")
+    return pd.DataFrame({"frequency": per_customer.size(), "avg_order_value": per_customer.mean()})
+
+
+def _right_named_agg(tx):
+    out = tx.groupby("customer_id").agg(frequency=("order_id", "nunique"), total=("amount", "sum"))
+    out["avg_order_value"] = out.pop("total") / out["frequency"]
+    return out.rename_axis(None)  # an unnamed index: the prompt names none
 
 
 def _wrong_rows(tx):
@@ -108,8 +158,10 @@ q2 = Question(
     cases=_freq_cases,
     hints=["One row is one order LINE. Which groupby aggregation counts distinct values?",
            "`g['order_id'].nunique()` for frequency; `g['amount'].mean()` averages lines, not orders.",
-           "`freq = g['order_id'].nunique()`; `aov = g['amount'].sum() / freq`."],
+           "An order's value is the sum of its lines: divide each customer's total by the number of orders."],
     wrong_answers={"counts rows as orders": _wrong_rows, "averages lines instead of orders": _wrong_line_mean},
+    right_answers={"orders first, then customers": _right_orders_first, "named aggregation": _right_named_agg},
+    check_index_names=False,    # 'indexed by customer_id' fixes the labels, not the index's name
     solution_text=("g = tx.groupby('customer_id')\n"
                    "freq = g['order_id'].nunique()\n"
                    "return pd.DataFrame({'frequency': freq, 'avg_order_value': g['amount'].sum() / freq})"),
@@ -125,6 +177,11 @@ def _score_cases(rng):
     rng.shuffle(freq_like)
     return [
         {"values": pd.Series([7.0] * 12, name="v"), "reverse": False},
+        # a tied block that straddles a bucket boundary, reversed, on a non-default index; fewer than 5 values
+        {"values": pd.Series([2.0, 1.0, 2.0, 3.0, 1.0, 1.0, 5.0], name="recency_days",
+                             index=pd.Index([70, 60, 50, 40, 30, 20, 10], name="customer_id")), "reverse": True},
+        {"values": pd.Series([4.0, 4.0, 1.0], name="v", index=pd.Index([9, 8, 7], name="customer_id")),
+         "reverse": False},
         {"values": pd.Series([3.0, 1.0, 2.0], name="v"), "reverse": True},
         {"values": pd.Series(freq_like, name="frequency"), "reverse": False},
         {"values": pd.Series(rng.integers(1, 40, n).astype("float64"), name="recency_days"), "reverse": True},
@@ -148,21 +205,41 @@ def _wrong_no_reverse(values, reverse=False):
     return rfm.quintile_scores(values)
 
 
+def _right_sorted_blocks(values, reverse=False):
+    # sort, number the positions, give each tied block its first position, then NTILE
+    order = values.sort_values(ascending=not reverse, kind="stable")
+    pos = pd.Series(np.arange(len(order)), index=order.index)
+    block_start = pos.groupby(order.to_numpy()).transform("min")
+    return pd.Series(rfm.ntile(block_start.to_numpy(), len(values)), index=order.index).reindex(values.index)
+
+
+def _right_manual_ntile(values, reverse=False):
+    # rank(ascending=False) instead of negating, and SQL's NTILE written out: the first n % 5 buckets get one extra
+    start = values.rank(method="min", ascending=not reverse).to_numpy().astype("int64") - 1
+    n = len(values)
+    q, r = divmod(n, 5)
+    big = r * (q + 1)
+    score = np.where(start < big, start // max(q + 1, 1), r + (start - big) // max(q, 1)) + 1
+    return pd.Series(score.astype("int64"), index=values.index, name="score")
+
+
 q3 = Question(
     name="l02_tie_proof_scores",
     prompt=("Score `values` 1..5 so that ties never fail and equal values always share a score: sort ascending "
             "(descending when `reverse=True`, so the LOWEST value scores 5, as recency needs); a tied block "
             "gets the SQL NTILE(5) bucket of the position where the block starts. `rfm.ntile(pos0, n)` gives "
-            "the NTILE buckets of 0-based positions. Return an int Series with the same index."),
+            "the NTILE buckets of 0-based positions. Return the scores as a Series with the same index as "
+            "`values` (any name)."),
     reference=rfm.quintile_scores,
     cases=_score_cases,
     hints=["`pd.qcut(values, 5)` raises 'Bin edges must be unique' as soon as a fifth of the values tie.",
            "`rank(method='min')` gives every member of a tied block the block's first position (1-based).",
-           "`x = -values if reverse else values`; `pos0 = x.rank(method='min').to_numpy().astype('int64') - 1`; "
-           "`pd.Series(rfm.ntile(pos0, len(x)), index=values.index)`."],
+           "`rfm.ntile` wants 0-based positions, and `rank` counts from 1; for `reverse`, rank the other way round."],
     wrong_answers={"qcut fails on ties": _wrong_qcut, "rank 'first' splits equal values": _wrong_rank_first,
                    "forgets to reverse recency": _wrong_no_reverse},
-    check_names=False,
+    right_answers={"sorted blocks + groupby min": _right_sorted_blocks, "rank(ascending=False) + NTILE by hand":
+                   _right_manual_ntile},
+    check_series_name=False,    # the prompt sets no name; 'the same index' keeps the index's name
     solution_text=("x = -values if reverse else values\n"
                    "pos0 = x.rank(method='min').to_numpy().astype('int64') - 1  # where each tied block starts\n"
                    "return pd.Series(rfm.ntile(pos0, len(x)), index=values.index, name=values.name)"),
@@ -200,6 +277,25 @@ def _segment_cases(rng):
     ]
 
 
+def _right_merge(scores, seg_table):
+    keyed = scores[["r", "f", "m"]].reset_index()
+    out = keyed.merge(seg_table[["r", "f", "m", "segment"]], on=["r", "f", "m"], how="left", validate="many_to_one")
+    return pd.Series(out["segment"].to_numpy(), index=scores.index, name="segment")  # a left merge keeps row order
+
+
+def _right_dict_loop(scores, seg_table):
+    lookup = {(int(r), int(f), int(m)): seg for r, f, m, seg in
+              zip(seg_table["r"], seg_table["f"], seg_table["m"], seg_table["segment"])}
+    names = [lookup[(int(r), int(f), int(m))] for r, f, m in zip(scores["r"], scores["f"], scores["m"])]
+    return pd.Series(names, index=scores.index, name="segment", dtype=object)
+
+
+def _right_multiindex(scores, seg_table):
+    table = seg_table.set_index(["r", "f", "m"])["segment"]
+    wanted = pd.MultiIndex.from_frame(scores[["r", "f", "m"]])
+    return table.reindex(wanted).set_axis(scores.index).rename("segment")
+
+
 def _wrong_notes_map(scores, seg_table):
     code = scores["r"].astype("str") + scores["f"].astype("str") + scores["m"].astype("str")
     return code.map(NOTES_MAP).fillna("Others").rename("segment")
@@ -221,10 +317,12 @@ q4 = Question(
     cases=_segment_cases,
     hints=["Build the 3-character code from r, f and m (as text), then look it up.",
            "`seg_table.set_index('code')['segment']` is a code -> name lookup; `Series.map` applies it.",
-           "`code = scores['r'].astype(str) + scores['f'].astype(str) + scores['m'].astype(str)`; "
-           "`code.map(seg_table.set_index('code')['segment']).rename('segment')`."],
+           "Every one of the 125 codes is in `seg_table`: a lookup that needs a fallback like 'Others' is "
+           "looking in the wrong map."],
     wrong_answers={"the notes' 13-code map with 'Others'": _wrong_notes_map,
                    "an inner merge drops unmapped customers": _wrong_inner_merge},
+    right_answers={"left merge on r, f, m": _right_merge, "a dict of (r, f, m) tuples": _right_dict_loop,
+                   "MultiIndex reindex": _right_multiindex},
     solution_text=("code = scores['r'].astype(str) + scores['f'].astype(str) + scores['m'].astype(str)\n"
                    "return code.map(seg_table.set_index('code')['segment']).rename('segment')"),
     explanation="A map that covers 13 of 125 codes puts most customers in 'Others': a segment nobody can act on.",
@@ -245,6 +343,23 @@ def _summary_cases(rng):
     s = out[-1]["segmented"]
     out.append({"segmented": s[~s["segment"].isin(["New", "Promising", "Can't Lose Them"])]})  # empty segments
     return out
+
+
+def _right_value_counts_unsorted(segmented):
+    c = segmented["segment"].value_counts(sort=False)          # a categorical keeps its category order and zeros
+    rev = segmented.groupby("segment", observed=False)["revenue"].sum()
+    return pd.DataFrame({"customers": c, "share": c / len(segmented), "revenue_share": rev / rev.sum()})
+
+
+def _right_loop(segmented):
+    cats = list(segmented["segment"].cat.categories)
+    total_rev = segmented["revenue"].sum()
+    rows = {}
+    for cat in cats:
+        part = segmented[segmented["segment"] == cat]
+        rows[cat] = {"customers": len(part), "share": len(part) / len(segmented),
+                     "revenue_share": part["revenue"].sum() / total_rev}
+    return pd.DataFrame.from_dict(rows, orient="index")[["customers", "share", "revenue_share"]]
 
 
 def _wrong_value_counts(segmented):
@@ -268,10 +383,12 @@ q5 = Question(
     cases=_summary_cases,
     hints=["`value_counts()` sorts by count; the table should keep the segments' own order.",
            "`groupby('segment', observed=False)` keeps empty categories; `observed=True` drops them.",
-           "`g = segmented.groupby('segment', observed=False)`; `c = g.size()`; `rev = g['revenue'].sum()`; "
-           "then divide each by its total."],
+           "Count and sum per segment with one groupby that keeps empty categories, then divide each column by "
+           "its own total."],
     wrong_answers={"value_counts reorders the segments": _wrong_value_counts,
                    "observed=True drops empty segments": _wrong_observed},
+    right_answers={"value_counts(sort=False)": _right_value_counts_unsorted, "a loop over the categories": _right_loop},
+    check_index_names=False,    # 'indexed by segment' fixes the labels, not the index's name
     solution_text=("g = segmented.groupby('segment', observed=False)\n"
                    "c, rev = g.size(), g['revenue'].sum()\n"
                    "return pd.DataFrame({'customers': c, 'share': c / c.sum(), 'revenue_share': rev / rev.sum()})"),
@@ -305,8 +422,34 @@ def _with_returns(rng, n):
     return pd.concat([tx[["order_id", "customer_id", "order_date", "amount"]], add], ignore_index=True)
 
 
+def _net_zero() -> pd.DataFrame:
+    """Hand-made (amounts exact in binary, so sums are exact): 101 returned everything (net exactly 0), 102 has
+    only a $0 line, 103 a partial return (scored), 104 only a return, 105 refunds above spend, 106 a plain buyer."""
+    df = pd.DataFrame({
+        "order_id": [1, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        "customer_id": [101, 101, 101, 102, 103, 103, 104, 105, 105, 106],
+        "order_date": pd.to_datetime(["2025-05-01 10:00"] * 10),
+        "amount": [12.5, 7.25, -19.75, 0.0, 10.0, -4.0, -3.5, 8.0, -8.5, 2.25],
+    }, index=pd.Index(np.arange(10) * 3 + 1, name="line"))
+    df["order_date"] = df["order_date"].astype("datetime64[us]")
+    return df
+
+
 def _aside_cases(rng):
-    return [{"tx": _tiny()}, {"tx": _with_returns(rng, 200)}, {"tx": _with_returns(rng, 1500)}]
+    return [{"tx": _net_zero()}, {"tx": _tiny()}, {"tx": _with_returns(rng, 200)}, {"tx": _with_returns(rng, 1500)}]
+
+
+def _right_dict_loop(tx):
+    net: dict = {}
+    for cust, amount in zip(tx["customer_id"], tx["amount"]):
+        net[cust] = net.get(cust, 0.0) + amount
+    return sorted(int(c) for c, total in net.items() if not total > 0)
+
+
+def _right_bincount(tx):
+    ids, codes = np.unique(tx["customer_id"].to_numpy(), return_inverse=True)
+    net = np.bincount(codes, weights=tx["amount"].to_numpy(), minlength=len(ids))
+    return ids[net <= 0].tolist()
 
 
 def _wrong_negative_only(tx):
@@ -328,9 +471,10 @@ q6 = Question(
     cases=_aside_cases,
     hints=["Net spend is the plain sum of `amount` per customer.",
            "'Not positive' includes exactly zero: a customer whose only line is $0, or who returned everything.",
-           "`net = tx.groupby('customer_id')['amount'].sum()`; `sorted(int(c) for c in net.index[net <= 0])`."],
+           "Sum per customer, keep the ids whose sum is not above zero, and return them as a sorted list."],
     wrong_answers={"forgets zero spend (net < 0)": _wrong_negative_only,
                    "drops every customer with a return": _wrong_any_return},
+    right_answers={"a dict of running sums": _right_dict_loop, "np.unique + np.bincount": _right_bincount},
     solution_text=("net = tx.groupby('customer_id')['amount'].sum()\n"
                    "return sorted(int(c) for c in net.index[net <= 0])"),
     explanation=("Zero or negative spenders would sit at the bottom of every M quintile and push real "

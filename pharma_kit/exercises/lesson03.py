@@ -29,9 +29,19 @@ def _tx(rng: np.random.Generator, start: pd.Timestamp, days: int, n: int, spill:
     return out.sample(frac=1.0, random_state=int(rng.integers(0, 2**31))).reset_index(drop=True)
 
 
+def _year_end_tx() -> pd.DataFrame:
+    """Hand-made around midnight and a year end, on a non-default index: a sale at `start` 00:00 (in), one a
+    microsecond before `end` (in, on the last day), one at `end` 00:00 (out), one just before `start` (out)."""
+    when = pd.to_datetime(["2024-12-30 00:00:00.000000", "2024-12-31 23:59:59.999999", "2025-01-01 00:00:00.000000",
+                           "2024-12-29 23:59:59.000000", "2024-12-31 12:00:00.000000"]).astype("datetime64[us]")
+    return pd.DataFrame({"order_date": when, "amount": [1.5, 2.25, 100.0, 50.0, 4.0]},
+                        index=pd.Index([14, 3, 9, 27, 8], name="line"))
+
+
 def _zero_fill_cases(rng: np.random.Generator) -> list[dict]:
     start = pd.Timestamp("2024-02-26") + pd.Timedelta(days=int(rng.integers(0, 60)))
     return [
+        {"tx": _year_end_tx(), "start": pd.Timestamp("2024-12-29"), "end": pd.Timestamp("2025-01-01")},
         {"tx": _tx(rng, start, 21, 30, spill=2), "start": start, "end": start + 21 * _DAY},
         {"tx": _tx(rng, start, 10, 4), "start": start - 3 * _DAY, "end": start + 14 * _DAY},  # empty days at both edges
         {"tx": _tx(rng, start, 1, 3), "start": start, "end": start + _DAY},  # a single day
@@ -61,6 +71,32 @@ def _wrong_resample_span(tx, start, end):
     return out.rename("sales")
 
 
+def _wrong_unnamed(tx, start, end):
+    day = tx["order_date"].dt.normalize()
+    keep = (day >= start) & (day < end)
+    cal = pd.date_range(start, end - _DAY, freq="D")  # right numbers, but the index is not named 'date'
+    return tx.loc[keep, "amount"].groupby(day[keep]).sum().reindex(cal, fill_value=0.0).rename("sales")
+
+
+def _right_resample(tx, start, end):
+    inside = tx[(tx["order_date"] >= start) & (tx["order_date"] < end)]
+    per_day = inside.set_index("order_date")["amount"].resample("D").sum()
+    calendar = pd.date_range(start, periods=(end - start).days, freq="D", name="date")
+    return per_day.reindex(calendar, fill_value=0.0).astype("float64").rename("sales")
+
+
+def _right_dict_loop(tx, start, end):
+    days = pd.date_range(start, end, freq="D", inclusive="left")
+    totals = {d: 0.0 for d in days}
+    for when, amount in zip(tx["order_date"], tx["amount"]):
+        d = when.normalize()
+        if d in totals:
+            totals[d] += amount
+    out = pd.Series([totals[d] for d in days], index=pd.DatetimeIndex(days, name="date"), name="sales",
+                    dtype="float64")
+    return out
+
+
 def _wrong_inclusive_end(tx, start, end):
     day = tx["order_date"].dt.normalize()
     cal = pd.date_range(start, end, freq="D", name="date")  # includes `end`: one day too many
@@ -75,11 +111,13 @@ q1 = Question(
     reference=_zero_fill_reference,
     cases=_zero_fill_cases,
     hints=["`tx['order_date'].dt.normalize()` gives each sale's day; keep days >= start and < end, then group and sum.",
-           "A groupby (or resample) only knows days that appear in the data. Build the calendar with "
-           "`pd.date_range(start, end - pd.Timedelta(days=1), freq='D')` and `reindex(..., fill_value=0.0)`."],
+           "A groupby (or resample) only knows days that appear in the data: build the full calendar of the range "
+           "yourself (mind that `end` is excluded) and reindex onto it, with 0.0 for the new days."],
     wrong_answers={"groupby drops empty days": _wrong_groupby,
                    "resample spans only the data": _wrong_resample_span,
-                   "end treated as inclusive": _wrong_inclusive_end},
+                   "end treated as inclusive": _wrong_inclusive_end,
+                   "index not named 'date'": _wrong_unnamed},
+    right_answers={"filter + resample + reindex": _right_resample, "a dict of days": _right_dict_loop},
     solution_text='''def daily_totals(tx, start, end):
     day = tx["order_date"].dt.normalize()
     keep = (day >= start) & (day < end)
@@ -88,7 +126,7 @@ q1 = Question(
     return sums.reindex(calendar, fill_value=0.0).astype("float64").rename("sales")''',
     explanation=("A day with no sales is a fact (zero), not a missing row. Without it a 7-row rolling window "
                  "spans more than 7 days and a weekday average skips its quiet days."),
-    check_names=False,
+    check_dtype=True,           # the prompt asks for a float Series named 'sales' with an index named 'date'
 )
 
 
@@ -111,6 +149,21 @@ def _ma_cases(rng: np.random.Generator) -> list[dict]:
         {"daily": _series(rng, 70, holes=2)},  # days with no data: windows that contain them are NaN
         {"daily": _series(rng, int(rng.integers(30, 120)))},
     ]
+
+
+def _right_dict_of_columns(daily):
+    return pd.DataFrame({"sales": daily, "ma_7": daily.rolling(7).mean(), "ma_28": daily.rolling(28).mean()})
+
+
+def _right_sliding_numpy(daily):
+    v = daily.to_numpy(dtype="float64")
+    out = pd.DataFrame({"sales": v}, index=daily.index)
+    for w in (7, 28):
+        ma = np.full(len(v), np.nan)
+        if len(v) >= w:
+            ma[w - 1:] = np.lib.stride_tricks.sliding_window_view(v, w).mean(axis=1)  # NaN spreads by itself
+        out[f"ma_{w}"] = ma
+    return out
 
 
 def _ma_reference(daily: pd.Series) -> pd.DataFrame:
@@ -149,11 +202,12 @@ q2 = Question(
     reference=_ma_reference,
     cases=_ma_cases,
     hints=["Start from `daily.rename('sales').to_frame()`: a Series has no columns to put averages in.",
-           "`out['ma_7'] = out['sales'].rolling(7).mean()`: the default `min_periods` equals the window and the "
-           "default `center=False` is the trailing window you want."],
+           "Look at `rolling`'s defaults for `min_periods` and `center`: are they the trailing, full-window "
+           "means the prompt asks for?"],
     wrong_answers={"assigning into the Series (source notes)": _wrong_series_assignment,
                    "centred window": _wrong_centred,
                    "min_periods=1": _wrong_min_periods},
+    right_answers={"a dict of columns": _right_dict_of_columns, "numpy sliding windows": _right_sliding_numpy},
     solution_text='''def with_moving_averages(daily):
     out = daily.rename("sales").to_frame()
     for w in (7, 28):
@@ -188,6 +242,29 @@ def _residual_reference(daily: pd.Series, k: float) -> pd.Series:
     return ts.residual_anomalies(daily, k=k, scale="additive")["is_anomaly"]  # the prompt: decompose() residual, in dollars
 
 
+def _right_numpy_percentile(daily, k):
+    resid = ts.decompose(daily)["resid"]
+    q1, q3 = np.percentile(resid.to_numpy(), [25, 75])  # numpy's default is linear interpolation too
+    fence = k * (q3 - q1)
+    return pd.Series((resid.to_numpy() < q1 - fence) | (resid.to_numpy() > q3 + fence), index=daily.index)
+
+
+def _right_statistics(daily, k):
+    import statistics
+
+    resid = ts.decompose(daily)["resid"]
+    q1, _, q3 = statistics.quantiles(resid.tolist(), n=4, method="inclusive")  # 'inclusive' = linear interpolation
+    iqr = q3 - q1
+    return ~resid.between(q1 - k * iqr, q3 + k * iqr)
+
+
+def _right_describe(daily, k):
+    resid = ts.decompose(daily)["resid"]
+    d = resid.describe()
+    iqr = d["75%"] - d["25%"]
+    return resid.lt(d["25%"] - k * iqr) | resid.gt(d["75%"] + k * iqr)
+
+
 def _wrong_raw_iqr(daily, k):
     return ts.iqr_flags(daily, k)  # fences on the raw series: weekends look like outliers
 
@@ -201,14 +278,17 @@ q4 = Question(
     name="l03_residual_anomalies",
     prompt=("Flag anomalous days: take the residual of `ts.decompose(daily)` (STL: trend + weekly pattern removed) "
             "and return a boolean Series (same index) that is True where the residual is below Q1 - k*IQR or "
-            "above Q3 + k*IQR, with the quartiles taken over the residual itself."),
+            "above Q3 + k*IQR, with the quartiles taken over the residual itself by linear interpolation "
+            "(the default of pandas' `quantile` and numpy's `percentile`)."),
     reference=_residual_reference,
     cases=_residual_cases,
     hints=["`resid = ts.decompose(daily)['resid']`, then `q1, q3 = resid.quantile(0.25), resid.quantile(0.75)`.",
-           "`(resid < q1 - k * (q3 - q1)) | (resid > q3 + k * (q3 - q1))`. Do not use the raw sales: its quartiles "
-           "are set by ordinary weekdays, so Saturdays and Sundays sit near the fences."],
+           "Flag both tails, strictly outside the fences. Do not use the raw sales: its quartiles are set by "
+           "ordinary weekdays, so Saturdays and Sundays sit near the fences."],
     wrong_answers={"IQR on the raw series (source notes)": _wrong_raw_iqr,
                    "mean +/- k*std on the residual": _wrong_residual_sigma},
+    right_answers={"np.percentile": _right_numpy_percentile, "statistics.quantiles(method='inclusive')":
+                   _right_statistics, "describe() quartiles": _right_describe},
     solution_text='''def flag_anomalies(daily, k):
     resid = ts.decompose(daily)["resid"]
     q1, q3 = resid.quantile(0.25), resid.quantile(0.75)
@@ -216,7 +296,7 @@ q4 = Question(
     return ((resid < q1 - k * iqr) | (resid > q3 + k * iqr)).rename("is_anomaly")''',
     explanation=("An anomaly is a day unlike what its weekday and the recent level predict: that is the residual. "
                  "Quartiles are robust to the spikes you are looking for; a mean and standard deviation are not."),
-    check_names=False,
+    check_series_name=False,    # the prompt sets no name; 'same index' keeps the index's name
 )
 
 
@@ -226,10 +306,27 @@ def _monthly_cases(rng: np.random.Generator) -> list[dict]:
         {"daily": _series(rng, 92, start="2024-01-01")},  # three whole months
         {"daily": _series(rng, 75, start="2024-01-17")},  # partial first and last months
         {"daily": _series(rng, 1, start="2024-02-29")},  # a single (leap) day
+        {"daily": _series(rng, 48, start="2023-12-15", holes=0)},  # across a year end: partial Dec, whole Jan
         {"daily": _series(rng, 0)},  # empty
         {"daily": _series(rng, 120, start="2024-03-01", holes=3)},  # days with no data make a month incomplete
         {"daily": _series(rng, int(rng.integers(40, 400)), start="2023-11-05")},
     ]
+
+
+def _right_periods(daily):
+    month = daily.index.to_period("M")
+    g = daily.groupby(month)
+    out = pd.DataFrame({"sales": g.sum(), "complete": (g.count() == g.size().index.days_in_month)})
+    out.index = out.index.to_timestamp(how="end").normalize().rename("period_end")
+    return out
+
+
+def _right_loop(daily):
+    rows = {}
+    for month_end, part in daily.groupby(pd.Grouper(freq="ME")):
+        rows[month_end] = {"sales": float(part.sum()), "complete": bool(part.notna().sum() == month_end.day)}
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["sales", "complete"])
+    return out.rename_axis("period_end")
 
 
 def _monthly_reference(daily: pd.Series) -> pd.DataFrame:
@@ -272,12 +369,13 @@ q3 = Question(
     cases=_monthly_cases,
     hints=["pandas 3 spells month end 'ME' ('M' now raises ValueError). `daily.resample('ME')` gives you groups "
            "labelled by month end.",
-           "`g.sum()` for sales; a month is complete when `g.count()` (days with data) equals "
-           "`g.size().index.days_in_month` (days in that month)."],
+           "A month is complete when its number of days WITH DATA equals the number of days in that month; "
+           "a month-end timestamp knows how many days its month has."],
     wrong_answers={"'M' (pre-pandas-3 alias)": _wrong_old_alias,
                    "'MS' labels the month start": _wrong_month_start,
                    "monthly mean (source notes)": _wrong_mean,
                    "partial edge months called complete": _wrong_complete},
+    right_answers={"to_period('M') groups": _right_periods, "a loop over pd.Grouper('ME')": _right_loop},
     solution_text='''def monthly_view(daily):
     g = daily.resample("ME")
     out = pd.DataFrame({"sales": g.sum(), "complete": g.count() == g.size().index.days_in_month})

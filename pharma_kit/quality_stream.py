@@ -5,12 +5,14 @@ report as :func:`pharma_kit.quality.clean_csv`, while its memory depends on the 
 
 1. **Pass 1** reads the file in blocks of lines (:class:`pharma_kit.readers.CsvTextReader`, every physical line
    accounted for), runs the row rules (nulls, parsing, ranges, lookups, dates) on each block and counts them,
-   and spills the typed columns that the table rules need to disk, hash-partitioned on the rule's key
-   (a grace hash partition): every row that can collide with another lands in the same bucket.
+   spills the block (text, typed values, row-rule verdicts) to a temporary file, and spills the typed columns
+   that the table rules need, hash-partitioned on the rules' key (a grace hash partition): every row that can
+   collide with another lands in the same bucket.
 2. Each bucket is loaded alone and the table rules (duplicates, re-sends, the business key) run on it with the
    SAME code as in memory; only the line numbers of failing rows are kept (as many as there are defects).
-3. **Pass 2** reads the file again, decides each row's reason (first failing rule, as in memory) and writes
-   kept rows and quarantined rows to Parquet block by block, as it goes.
+3. **Pass 2** reads the spilled blocks back in file order (not the CSV: nothing is parsed twice), decides each
+   row's reason (first failing rule, as in memory) and writes kept and quarantined rows to Parquet as it goes.
+   Temporary files are deleted as they are consumed, and all of them at the end (also on an error).
 
 A table rule streams when its rows can only collide within a key: ``unique`` (its columns) and custom
 predicates that declare ``keys`` (``near_duplicate``); ``freshness`` is a running maximum. Rules that reference
@@ -89,6 +91,13 @@ class StreamResult:
     def __repr__(self) -> str:
         return (f"StreamResult(kept={self.n_kept:,}, quarantine={self.n_quarantined:,}, "
                 f"loss={self.loss_rate:.2%})")
+
+
+@dataclass
+class _Cached:
+    frame: pd.DataFrame
+    rejected: pd.DataFrame
+    raw_lines: Any
 
 
 class _Len:
@@ -202,13 +211,22 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         n_rows = 0
         newest: dict[str, tuple] = {}  # freshness rule -> (value, line, raw text)
         first_line: int | None = None
+        n_blocks = 0
         for block in reader.blocks():
+            cache = tmp / f"block{n_blocks:07d}.pkl"
+            n_blocks += 1
             if not len(block.frame):
+                with open(cache, "wb") as fh:
+                    pickle.dump((block.frame, None, {}, block.rejected, block.raw_lines), fh,
+                                protocol=pickle.HIGHEST_PROTOCOL)
                 continue
             if first_line is None:
                 first_line = int(block.frame.index[0])
             n_rows += len(block.frame)
             rep = validate(block.frame, row_rules, as_of=as_of, lookups=lookups)
+            with open(cache, "wb") as fh:  # pass 2 decides from this instead of reading and parsing again
+                pickle.dump((block.frame, rep.typed, {k: m.to_numpy() for k, m in rep.masks.items()}, block.rejected,
+                             block.raw_lines), fh, protocol=pickle.HIGHEST_PROTOCOL)
             for r in rep.results:
                 if r.failing is None:
                     skipped[r.rule.name] = r.note
@@ -290,24 +308,30 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         report = Report(rs.name, n_rows, as_of, results)
 
         # ---------------------------------------------------------------- pass 2: decide and write as it goes
-        reader2 = CsvTextReader(path, rs.column_names, extra=extra, block_lines=block_lines)
         kept_writer = quarantine_writer = None
         counts: dict[str, int] = {}
         n_kept = n_q = 0
         error_rules = [r for r in rs.rules if r.severity == "error" and r.name not in skipped]
-        for block in reader2.blocks():
-            frame = block.frame
-            rep = validate(frame, row_rules, as_of=as_of, lookups=lookups)
+        for k in range(n_blocks):
+            cache = tmp / f"block{k:07d}.pkl"
+            with open(cache, "rb") as fh:
+                frame, typed, masks, rejected, raw_lines = pickle.load(fh)
+            cache.unlink()
+            block = _Cached(frame, rejected, raw_lines)
+            if typed is None:  # no record in this block parsed: only the reader's rejects
+                typed = validate(frame, row_rules, as_of=as_of, lookups=lookups).typed
             lines = frame.index.to_numpy()
             reasons = {}
             for r in error_rules:
-                if r.name in rep.masks:
-                    reasons[r.name] = rep.masks[r.name]
+                if r.name in masks:
+                    reasons[r.name] = pd.Series(masks[r.name], index=frame.index)
+                elif r.check in ROW_CHECKS:  # a row rule on an empty block
+                    reasons[r.name] = pd.Series(False, index=frame.index)
                 elif r.name in flagged:
                     reasons[r.name] = pd.Series(np.isin(lines, flagged[r.name]), index=frame.index)
                 elif r.name in fresh_fail:
                     reasons[r.name] = pd.Series(lines == (fresh_fail[r.name] or -1), index=frame.index)
-            res = split_rows(rep.typed, reasons)
+            res = split_rows(typed, reasons)
             kept = res.kept
             for c in rs.columns:
                 if c.dtype == "int64":
@@ -342,10 +366,10 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
             elif p is not None:  # nothing to write: still leave a valid, empty file with the right columns
                 pq.write_table(_empty_table(rs, quarantine=bool(schema)), p)
         reasons_order = [r.name for r in error_rules] + [r for r in READER_REASONS if counts.get(r)]
-        acct = _accounting(reader2.n_lines, reader2.header_line, reader2.blank_lines, n_kept + n_q, reader2.spans)
+        acct = _accounting(reader.n_lines, reader.header_line, reader.blank_lines, n_kept + n_q, reader.spans)
         out = StreamResult(path, None if kept_path is None else Path(kept_path),
                            None if quarantine_path is None else Path(quarantine_path), n_kept, n_q, counts,
-                           reasons_order, report, blank, reader.extra_columns, reader.had_bom, reader2.problems, acct)
+                           reasons_order, report, blank, reader.extra_columns, reader.had_bom, reader.problems, acct)
         _ = spans
         out.line_accounting()
         return out.check_max_loss(max_loss)

@@ -385,19 +385,26 @@ def read_avro(path: str | os.PathLike, columns: Sequence[str] | None = None, *,
 # --------------------------------------------------------------------------------------------------
 # JSON Lines
 # --------------------------------------------------------------------------------------------------
+#: One JSON Lines record; every field but the time is a number, so a format string is exact and ~2x faster than
+#: json.dumps of a dict (``{!r}`` of a float is Python's shortest round-trip repr, valid JSON for finite values).
+_JSONL_LINE = ("{{" + ",".join(f'"{c}":"{{}}"' if c == "order_date" else f'"{c}":{{!r}}' if c == "amount"
+                               else f'"{c}":{{}}' for c in COLUMNS) + "}}\n")
+
+
 def write_jsonl(frame: pd.DataFrame, path: str | os.PathLike, *, append: bool = False,
                 block_rows: int = 100_000) -> Path:
     """One JSON object per line (UTF-8, ``\\n``); times as ISO text with microseconds, floats in Python's exact repr."""
     _require_columns(frame, "write_jsonl")
     path = Path(path)
     frame = typed(frame)
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    if len(frame) and not np.isfinite(frame["amount"].to_numpy()).all():
+        raise ValueError("write_jsonl: amount holds inf or NaN, which JSON cannot represent")
     with open(path, "a" if append else "w", encoding="utf-8", newline="\n") as fo:
         for start in range(0, len(frame), block_rows):
             part = frame.iloc[start:start + block_rows]
-            cols = {c: part[c].tolist() for c in COLUMNS}
-            cols["order_date"] = np.datetime_as_string(part["order_date"].to_numpy(), unit="us").tolist()
-            fo.write("".join(dumps(dict(zip(COLUMNS, row))) + "\n" for row in zip(*(cols[c] for c in COLUMNS))))
+            cols = [part[c].tolist() for c in COLUMNS]
+            cols[COLUMNS.index("order_date")] = np.datetime_as_string(part["order_date"].to_numpy(), unit="us").tolist()
+            fo.write("".join(_JSONL_LINE.format(*row) for row in zip(*cols)))
     return path
 
 

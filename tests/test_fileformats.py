@@ -313,3 +313,12 @@ def test_schema_evolution_exercise_is_honest_and_fair():
             assert q.check(fn, seed=seed).status == "correct", (label, seed)
         for label, fn in q.wrong_answers.items():
             assert q.check(fn, seed=seed).status in ("incorrect", "error"), (label, seed)
+
+
+def test_jsonl_refuses_values_json_cannot_hold(small, tmp_path):
+    bad = small.head(3).copy()
+    bad.loc[1, "amount"] = float("inf")
+    with pytest.raises(ValueError, match="inf or NaN"):
+        ff.write_jsonl(bad, tmp_path / "t.jsonl")
+    line = ff.write_jsonl(small.head(1), tmp_path / "ok.jsonl").read_text(encoding="utf-8")
+    assert json.loads(line)["order_date"] == small["order_date"].iloc[0].isoformat(timespec="microseconds")

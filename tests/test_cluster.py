@@ -101,7 +101,7 @@ def test_rows_with_a_missing_value_are_dropped_like_the_stream(tmp_path):
 
 def test_a_worker_killed_mid_job_changes_nothing(client, feed):
     _, pq_dir, stream = feed
-    table, run = cl.run_with_killed_worker(pq_dir, client, after=3)
+    table, run = cl.run_with_killed_worker(pq_dir, client, after=2)
     assert run.killed_pid is not None
     assert run.recomputed >= 1                    # results lost with the process were computed again
     assert engines.same_result(stream, table) is None

@@ -188,7 +188,7 @@ LONGEST_STREAK = Drill(
                       longest_streak, cases_streaks,
                       ["Find the islands first; then it's a max per customer.",
                        "Counting days with orders is not a streak; counting all 1-day steps ignores the breaks.",
-                       "purchase_streaks(...).groupby('customer_id')['days'].max()"],
+                       "Once every run has its length, the answer is one aggregate per customer."],
                       {"counts distinct purchase days, not consecutive ones": longest_distinct_days,
                        "counts every 1-day step, ignoring breaks": longest_counts_all_pairs},
                       right={"islands by row number, max size": longest_streak_row_number,

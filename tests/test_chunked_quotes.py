@@ -76,3 +76,12 @@ def test_carriage_return_only_line_endings(tmp_path):
     path.write_bytes(frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").replace("\n", "\r").encode())
     with pytest.raises(InputFileError, match=r"\\r"):
         ch.aggregate_file(path, progress=False)
+
+
+@pytest.mark.parametrize("block_size", [40, 1 << 10])
+def test_crlf_line_endings_with_quoted_breaks(tmp_path, block_size):
+    path = tmp_path / "crlf.csv"
+    _frame(300, seed=4).to_csv(path, index=False, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\r\n")
+    got, report = ch.aggregate_file_report(path, progress=False, block_size=block_size)
+    assert engines.same_result(_pandas(path), got) is None
+    assert report.rows_read == 300 and report.rows_rejected == 0

@@ -136,3 +136,13 @@ def test_in_a_notebook_the_verdict_shows_once_even_mid_cell(monkeypatch, capsys)
     assert capsys.readouterr().out.startswith(MARK_CORRECT)
     r._ipython_display_()                          # the cell's last line displays it again: nothing more
     assert capsys.readouterr().out == "" and r.passed
+
+
+def test_a_keyed_range_index_is_not_mistaken_for_row_numbers():
+    # pandas 3 makes a RangeIndex from consecutive integer keys (set_index, Series(dict)): those are keys
+    exp = pd.Series([1.0, 2.0], index=pd.Index([1, 2], name="k"))
+    assert compare(exp, pd.Series([1.0, 2.0], index=pd.RangeIndex(1, 3, name="k")), check_order=False) is None
+    assert compare(exp, pd.Series([2.0, 1.0], index=pd.Index([2, 1], name="k")), check_order=False) is None
+    dup = pd.DataFrame({"v": [1, 2, 2]}, index=[5, 5, 6])
+    assert compare(dup, pd.DataFrame({"v": [2, 1, 2]}, index=[5, 5, 6]), check_order=False) is None
+    assert compare(dup, pd.DataFrame({"v": [2, 2, 1]}, index=[5, 5, 6]), check_order=False) is not None

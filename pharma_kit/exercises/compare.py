@@ -100,15 +100,26 @@ def _compare_values(name: str, index: pd.Index, exp: pd.Series, got: pd.Series, 
     return _found(f"{name}, row {_fmt(index[i])}: expected {_fmt(e[i])}, got {_fmt(g[i])}{more}", index[i])
 
 
+def _positional(index: pd.Index) -> bool:
+    """A default 0..n-1 index carries no keys (pandas also makes RangeIndex from consecutive integer keys)."""
+    return (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+            and all(n is None for n in index.names))
+
+
 def _sorted_rows(frame: pd.DataFrame, by_index: bool) -> pd.DataFrame:
     """Rows in a canonical order (index first when it carries the keys, then every column)."""
-    if by_index:
+    if by_index and not _positional(frame.index):
         frame = frame.sort_index(kind="stable")
-        if frame.index.is_unique and not isinstance(frame.index, pd.RangeIndex):
+        if frame.index.is_unique:
             return frame
+        cols = list(frame.columns)
+        keys = frame.index.to_frame(index=False).set_axis(
+            [f"__index_{i}" for i in range(frame.index.nlevels)], axis=1)
+        both = pd.concat([keys, frame.reset_index(drop=True)], axis=1)
+        order = both.sort_values(list(both.columns), kind="stable").index
+        return frame.iloc[order]
     cols = list(frame.columns)
-    out = frame.reset_index(drop=True) if not by_index or isinstance(frame.index, pd.RangeIndex) else frame
-    return out.sort_values(cols, kind="stable").reset_index(drop=True)
+    return frame.reset_index(drop=True).sort_values(cols, kind="stable").reset_index(drop=True)
 
 
 def _index_hint(exp: pd.DataFrame, got: pd.DataFrame, rtol: float, atol: float) -> str:

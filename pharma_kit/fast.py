@@ -3,10 +3,14 @@
 Lesson 05's library. Two public functions do the real work:
 
 - :func:`customer_metrics` — total, order count, mean amount, last order date and distinct products per
-  customer in O(N + K): ids become array slots (no hashing), rows are partitioned so each partition's
-  per-customer state fits in cache, then counted, summed (Kahan, like pandas) and de-duplicated there.
+  customer in O(N + K): rows are partitioned so each partition's per-customer state fits in cache, then
+  counted, summed (Kahan, like pandas) and de-duplicated there. The key's shape picks how a row finds its
+  customer (:func:`customer_key_shape`; kernels in :mod:`pharma_kit.fast_keys`): compact ids are array
+  slots, sparse ids go through a radix partition and a small per-partition hash table, ``"C000123"``-style
+  strings are parsed to numbers.
 - :func:`rolling_mean` — ``pandas.Series.rolling(window, min_periods).mean()`` in O(N) with compensated
-  (Kahan) summation, so a NaN or a huge spike only affects the windows that contain it.
+  (Kahan) summation, so a NaN, an inf or a huge spike only affects the windows that contain it; a sum that
+  collapses anyway is recomputed exactly.
 
 The slow versions the lesson starts from (:func:`customer_metrics_mask_loop`, O(N·K), and
 :func:`rolling_mean_window_loop`, O(N·W)) live here too, clearly named, so notebooks and benchmarks time
@@ -480,5 +484,5 @@ def rolling_mean_window_loop(values: np.ndarray, window: int) -> np.ndarray:
 
 __all__ = [
     "METRIC_COLUMNS", "customer_metrics", "customer_metrics_pandas", "customer_metrics_mask_loop",
-    "dense_codes", "group_sum", "rolling_mean", "rolling_mean_window_loop",
+    "customer_key_shape", "dense_codes", "group_sum", "rolling_mean", "rolling_mean_window_loop",
 ]

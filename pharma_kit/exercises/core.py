@@ -223,11 +223,14 @@ class Question:
             result.show()             # shown even when check() is not the cell's last line; returned all the same
         return result
 
-    def _check(self, answer: Callable, seed: int | None) -> CheckResult:
+    def _check(self, answer: Callable, seed: int | None, rounds: int | None = None,
+               edge: bool = True) -> CheckResult:
+        """``check`` without recording; ``rounds``/``edge`` let the fairness tests sweep many seeds cheaply."""
         fixed_seed = seed if seed is not None else secrets.randbits(32)
+        n_random = self.random_rounds if rounds is None else rounds
         # round 0 is the question's own deterministic edge cases; the rest are seeded freshly
-        rounds: list[list[dict[str, Any]]] = [self.cases(np.random.default_rng(12345))]
-        for r in range(self.random_rounds):
+        rounds: list[list[dict[str, Any]]] = [self.cases(np.random.default_rng(12345))] if edge else []
+        for r in range(n_random):
             rounds.append(self.cases(np.random.default_rng([fixed_seed, r])))
         n = 0
         for cases in rounds:

@@ -249,7 +249,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                         newest[rule.name] = (val, int(col.index[pos]), block.frame[rule.column].iloc[pos])
                 elif rule.name not in newest:
                     newest[rule.name] = (None, None, None)
-        blank, spans = reader.blank_lines, reader.spans
+        blank = reader.blank_lines
 
         # ---------------------------------------------------------------- buckets: table rules
         flagged: dict[str, np.ndarray] = {}
@@ -370,7 +370,6 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         out = StreamResult(path, None if kept_path is None else Path(kept_path),
                            None if quarantine_path is None else Path(quarantine_path), n_kept, n_q, counts,
                            reasons_order, report, blank, reader.extra_columns, reader.had_bom, reader.problems, acct)
-        _ = spans
         out.line_accounting()
         return out.check_max_loss(max_loss)
     finally:

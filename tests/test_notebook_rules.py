@@ -69,3 +69,35 @@ def test_detector_catches_a_timing_assert():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_never_asserts_a_timing(path):
     assert timing_asserts(_code(path)) == []
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_lesson_opens_with_what_you_learn_and_closes_with_a_recap(path):
+    md = ["".join(c["source"]) for c in _cells(path) if c["cell_type"] == "markdown"]
+    assert "## What you'll learn" in md[1], "the cell after the title says what you'll learn"
+    assert any(m.startswith("## Recap") and "**Next" in m for m in md[-3:]), "a recap and what comes next at the end"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_exercise_shows_its_prompt_above_the_stub_and_has_one_heading_style(path):
+    import re
+
+    cells = _cells(path)
+    for i, c in enumerate(cells):
+        text = "".join(c["source"])
+        if c["cell_type"] != "code" or "# BEGIN SOLUTION" not in text:
+            continue
+        q = re.search(r"^ex\.(q\d+)\.check\(", text, re.M).group(1)
+        prompt = cells[i - 1]
+        assert "".join(prompt["source"]).strip() == f"ex.{q}.show()" and \
+            "prompt" in prompt.get("metadata", {}).get("tags", []), f"cell {i}: no prompt cell above the stub"
+        assert f"ex.{q}.show()" not in text, f"cell {i}: the prompt is shown above, not in the stub's cell"
+    if path.stem.startswith("08"):
+        return
+    headings = re.findall(r"^#{2,4} *(?:Exercise|Q) *\d+.*$", "\n".join(
+        "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"), re.M)
+    assert headings and all(re.match(r"^### Exercise \d+ · \S", h) for h in headings), headings

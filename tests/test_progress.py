@@ -49,3 +49,12 @@ def test_cli_progress_prints_the_table(home):
                           env={"PATH": "/usr/bin:/bin", "PHARMA_KIT_HOME": env_home, "HOME": env_home})
     assert proc.returncode == 0, proc.stderr
     assert "solved" in proc.stdout and "Next: l00_" in proc.stdout
+
+
+def test_every_lesson_module_offers_progress():
+    import importlib
+
+    from pharma_kit.exercises import lesson_modules
+
+    for mod in lesson_modules():
+        assert importlib.import_module(f"pharma_kit.exercises.{mod}").progress is progress.progress, mod

@@ -484,3 +484,6 @@ q6 = Question(
 QUESTIONS = [q1, q2, q3, q4, q5, q6]
 
 __all__ = ["QUESTIONS", "NOTES_MAP", "q1", "q2", "q3", "q4", "q5", "q6"]
+
+# `ex.progress()` in a notebook: what you solved, attempted and what is next (same as `pharma-kit progress`)
+from pharma_kit.exercises.progress import progress  # noqa: E402,F401

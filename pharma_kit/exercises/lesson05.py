@@ -347,3 +347,6 @@ q4 = Question(
 QUESTIONS = [q1, q2, q3, q4]
 
 __all__ = ["QUESTIONS", "SNIPPETS", "q1", "q2", "q3", "q4", "quadratic_snippets", "show_snippets"]
+
+# `ex.progress()` in a notebook: what you solved, attempted and what is next (same as `pharma-kit progress`)
+from pharma_kit.exercises.progress import progress  # noqa: E402,F401

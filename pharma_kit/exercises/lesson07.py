@@ -720,3 +720,6 @@ q5 = Question(
 QUESTIONS = [q1, q2, q3, q4, q5]
 
 __all__ = ["BatchSettings", "IMPLEMENTATIONS", "QUESTIONS", "q1", "q2", "q3", "q4", "q5"]
+
+# `ex.progress()` in a notebook: what you solved, attempted and what is next (same as `pharma-kit progress`)
+from pharma_kit.exercises.progress import progress  # noqa: E402,F401

@@ -38,3 +38,6 @@ def drill(q: Question) -> Drill:
 
 
 __all__ = ["DRILLS", "NOTEBOOK_DRILLS", "QUESTIONS", "drill"] + [f"q{i}" for i in range(1, 13)]
+
+# `ex.progress()` in a notebook: what you solved, attempted and what is next (same as `pharma-kit progress`)
+from pharma_kit.exercises.progress import progress  # noqa: E402,F401

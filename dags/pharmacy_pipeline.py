@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
+from dateutil.relativedelta import relativedelta
 from airflow.sdk import (ExceptionRetryPolicy, Param, PokeReturnValue, RetryAction, RetryRule, TriggerRule, dag,
                          get_current_context, task)
 from airflow.timetables.trigger import CronTriggerTimetable
@@ -258,3 +259,51 @@ def larkspur_pharmacy_pipeline():
 
 
 larkspur_pharmacy_pipeline()
+
+
+# ============================================================== the monthly rebuild (issue 20)
+MONTHLY_DAG_ID = "larkspur_monthly_rebuild"
+#: At 00:00 UTC on the 1st of each month; the run covers the month that just ended: [1st of last month, 1st).
+MONTHLY_TIMETABLE = CronTriggerTimetable("0 0 1 * *", timezone="UTC", interval=relativedelta(months=1))
+
+
+@dag(
+    dag_id=MONTHLY_DAG_ID,
+    description="Larkspur Pharmacies: rebuild a month of per-customer aggregates from the clean staging Parquet",
+    schedule=MONTHLY_TIMETABLE,
+    start_date=pendulum.datetime(2025, 6, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["larkspur", "monthly", "lesson04", "dask"],
+    default_args={
+        "owner": "data-eng",
+        "retries": RETRIES,
+        "retry_delay": RETRY_DELAY,
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=30),
+        "retry_policy": RETRY_POLICY,
+        "execution_timeout": TASK_TIMEOUT,
+    },
+    params={
+        "month": Param("", type="string", pattern="^([0-9]{4}-[0-9]{2})?$",
+                       description="YYYY-MM to rebuild; empty: the month this run's data interval covers"),
+        "sources": Param(list(pl.SOURCES), type="array", items={"type": "string", "pattern": SOURCE_PATTERN},
+                         minItems=1, description="feeds whose clean staging files are aggregated"),
+    },
+    doc_md="""Monthly rebuild: lesson 04's per-customer aggregation over a month of clean staging Parquet, on the
+Dask cluster named by ``PHARMA_KIT_DASK_SCHEDULER`` (``tcp://host:port``) or in the worker's process when it is
+unset (same table either way). An unreachable scheduler is transient (retried); a malformed address is a
+config error (fails at once). Output: ``marts/customer_month/month=YYYY-MM/part.parquet`` + ``_manifest.json``.""",
+)
+def larkspur_monthly_rebuild():
+    @task
+    def rebuild_month(params: dict | None = None) -> dict:
+        """Recompute the month's aggregates (on the cluster when one is named) and replace its mart file."""
+        ctx = get_current_context()
+        month = params["month"] or pl.partition_month(ctx["data_interval_start"], ctx["data_interval_end"])
+        return pl.rebuild_month(month, data_dir=data_dir(), sources=params["sources"])
+
+    rebuild_month()
+
+
+larkspur_monthly_rebuild()

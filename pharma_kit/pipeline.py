@@ -26,6 +26,10 @@ Every feed keeps its source line numbers (``line``) from the landing file to the
 
 Every write goes to a path derived from (zone, source, day) through a unique temporary file and an
 atomic rename: two runs never share a file name, and a crash never leaves half a file behind.
+
+Once a month, ``rebuild_month`` recomputes the month's per-customer aggregates (lesson 04's job) from the
+clean staging files into ``marts/customer_month/month=YYYY-MM/``: on the Dask cluster named by
+``PHARMA_KIT_DASK_SCHEDULER`` when it is set, in-process otherwise, with the same table either way.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -528,6 +533,102 @@ def run_day(day: Any, *, data_dir: str | os.PathLike, warehouse: Warehouse, sour
             "summary": run_summary(day, warehouse)}
 
 
+# -- the monthly rebuild (lesson 04's aggregation, on a Dask cluster when one is named) ----------
+#: Where the monthly per-customer aggregates go: ``<data_dir>/marts/customer_month/month=YYYY-MM/part.parquet``.
+MONTHLY_MART = "customer_month"
+
+
+def as_month(value: Any) -> pd.Period:
+    """A month from ``"YYYY-MM"``, a date or a timestamp (tz-aware ones in UTC); anything else is a ConfigError."""
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+        try:
+            return pd.Period(value.strip(), freq="M")
+        except ValueError:
+            pass
+    try:
+        return as_day(value).to_period("M")
+    except ConfigError:
+        raise ConfigError(f"not a month: {value!r} (expected 'YYYY-MM' or a date)") from None
+
+
+def partition_month(data_interval_start: Any, data_interval_end: Any) -> pd.Period:
+    """The month a monthly run rebuilds: the month its data interval starts in (an empty interval: the month
+    before its end, as :func:`partition_day` does for days). The run triggered on 2025-07-01 rebuilds 2025-06."""
+    return partition_day(data_interval_start, data_interval_end).to_period("M")
+
+
+def month_staging_files(data_dir: str | os.PathLike, month: Any, sources: Iterable[str] = SOURCES) -> list[Path]:
+    """The clean staging files of every day of ``month`` for ``sources`` (days without a file are skipped)."""
+    month = as_month(month)
+    files = []
+    for source in sources:
+        for day in pd.date_range(month.start_time, month.end_time.normalize(), freq="D"):
+            path = partition_dir(data_dir, "clean", source, day) / "part.parquet"
+            if path.is_file():
+                files.append(path)
+    return files
+
+
+def monthly_mart_file(data_dir: str | os.PathLike, month: Any) -> Path:
+    return Path(data_dir) / "marts" / MONTHLY_MART / f"month={as_month(month)}" / "part.parquet"
+
+
+def table_digest(frame: pd.DataFrame) -> str:
+    """SHA-256 of a table's values (columns in order, floats rounded to 9 significant digits): equal tables, equal
+    digests, whichever engine computed them."""
+    h = hashlib.sha256(",".join(frame.columns).encode())
+    for col in frame.columns:
+        values = frame[col].to_numpy()
+        if values.dtype.kind == "f":
+            values = np.array([float(f"{v:.9g}") for v in values])
+        h.update(np.ascontiguousarray(values).tobytes())
+    return h.hexdigest()
+
+
+def rebuild_month(month: Any, *, data_dir: str | os.PathLike, sources: Iterable[str] = SOURCES,
+                  scheduler: str | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Recompute one month of per-customer aggregates from the clean staging Parquet and replace the month's mart file.
+
+    The aggregation is lesson 04's (rows, sum, mean, min, max, last order date, distinct orders per customer), run
+    by :func:`pharma_kit.cluster.aggregate_files`: on the Dask scheduler named by ``scheduler`` or
+    ``$PHARMA_KIT_DASK_SCHEDULER`` (``tcp://host:port``) when set, in this process otherwise; the table is the same
+    either way. An unreachable scheduler raises :class:`TransientError` (retry), a malformed address
+    :class:`ConfigError` (don't). The mart file is replaced atomically; a ``_manifest.json`` beside it says
+    where and from what it was computed.
+    """
+    from pharma_kit import cluster
+
+    month = as_month(month)
+    sources = [check_source(s) for s in sources]
+    files = month_staging_files(data_dir, month, sources)
+    if not files:
+        raise InputFileError(f"no clean staging files for {month} ({', '.join(sources)}) under "
+                             f"{Path(data_dir) / 'staging' / 'clean'}: run the daily loads first")
+    address = cluster.parse_scheduler_address(scheduler) if scheduler else cluster.scheduler_address(env)
+    t0 = time.perf_counter()
+    if address:
+        client = cluster.connect(address)
+        try:
+            table, run = cluster.aggregate_files([str(f) for f in files], client)
+        finally:
+            client.close()
+    else:
+        table, run = cluster.aggregate_files([str(f) for f in files])
+    out = _write_parquet(table, monthly_mart_file(data_dir, month))
+    manifest = {"month": str(month), "where": run.where, "files": len(files), "sources": sources,
+                "rows": int(run.rows_read), "customers": int(len(table)), "revenue": round(float(table["amount_sum"].sum()), 2),
+                "digest": table_digest(table), "path": str(out), "tasks": run.tasks_run,
+                "seconds": round(time.perf_counter() - t0, 3)}
+    mpath = out.parent / "_manifest.json"
+    fd, tmp = tempfile.mkstemp(prefix=".manifest.", dir=out.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=2, sort_keys=True)
+    os.replace(tmp, mpath)
+    return manifest
+
+
 __all__ = [
     "SOURCES", "SOURCE_SHARE", "feed_rows", "DEFAULT_MIN_VOLUME_RATIO", "DEFAULT_VOLUME_WEEKS", "LINE",
     "VolumeAnomaly", "volume_baseline", "volume_verdict", "check_volume", "partition_day", "DEFAULT_ROWS_PER_DAY", "DEFAULT_MAX_LOSS", "DEFAULT_REVIEW_SHARE", "PUBLISH_THRESHOLD",
@@ -535,4 +636,6 @@ __all__ = [
     "simulate_feed", "land_feed", "available_sources", "extract", "transform", "load", "quality_check",
     "choose_branch", "publish", "partition_window", "replace_partition_frame", "bind_sources", "RETRYABLE",
     "should_retry", "flag_for_review", "run_summary", "write_notification", "run_day",
+    "MONTHLY_MART", "as_month", "partition_month", "month_staging_files", "monthly_mart_file", "table_digest",
+    "rebuild_month",
 ]

@@ -179,6 +179,86 @@ def _drive(out_path: str) -> None:  # pragma: no cover - runs in the child
     Path(out_path).write_text(json.dumps(res, indent=1, default=str))
 
 
+MONTHLY_DAG_ID = "larkspur_monthly_rebuild"
+MONTH_DAYS = ["2025-05-01", "2025-05-02", "2025-05-31"]   # staged days of May (June 1st is staged too: not May)
+
+
+def _drive_monthly(out_path: str) -> None:  # pragma: no cover - runs in the child
+    """The monthly rebuild DAG through dag.test: in-process, on a LocalCluster named by the environment, then an
+    unreachable and a malformed scheduler address."""
+    import socket
+    import time
+
+    import pendulum
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.timetables.base import DataInterval, TimeRestriction
+    from airflow.utils import db
+
+    from pharma_kit import cluster as cl
+    from pharma_kit import pipeline as pl
+
+    db.initdb()
+    bag = DagBag(dag_folder=str(DAG_FILE.parent))
+    res: dict = {"import_errors": {k: str(v)[:500] for k, v in bag.import_errors.items()}, "runs": []}
+    dag = bag.get_dag(MONTHLY_DAG_ID)
+    utc = pendulum.UTC
+    timetable = dag.timetable
+    if not hasattr(timetable, "next_dagrun_info"):
+        from airflow.serialization.encoders import coerce_to_core_timetable
+        timetable = coerce_to_core_timetable(timetable)
+    may = DataInterval(pendulum.datetime(2025, 5, 1, tz=utc), pendulum.datetime(2025, 6, 1, tz=utc))
+    info = timetable.next_dagrun_info(last_automated_data_interval=may,
+                                      restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=True))
+    res["scheduled"] = {"run_after": info.run_after.isoformat(),
+                        "interval": [info.data_interval.start.isoformat(), info.data_interval.end.isoformat()],
+                        "month": str(pl.partition_month(info.data_interval.start, info.data_interval.end))}
+    data = Path(os.environ["PHARMA_KIT_DATA_DIR"])
+    for day in MONTH_DAYS + ["2025-06-01"]:
+        for source in pl.SOURCES:
+            pl.extract(day, source, data_dir=data, rows_per_day=300)
+            pl.transform(day, source, data_dir=data, max_loss=None)
+    mart = pl.monthly_mart_file(data, "2025-05")
+
+    def run(label: str, conf: dict | None = None) -> dict:
+        t0 = time.perf_counter()
+        mart.unlink(missing_ok=True)
+        (mart.parent / "_manifest.json").unlink(missing_ok=True)
+        full = {"month": "", "sources": list(pl.SOURCES), **(conf or {})}
+        dr = dag.test(logical_date=pendulum.datetime(2025, 6, 1, tz=utc), run_conf=full)  # the run of June 1st
+        tis = {ti.task_id: [str(ti.state), ti.try_number] for ti in dr.get_task_instances()}
+        manifest = mart.parent / "_manifest.json"
+        r = {"label": label, "state": str(dr.state), "tis": tis, "seconds": round(time.perf_counter() - t0, 1),
+             "interval": [str(dr.data_interval_start), str(dr.data_interval_end)],
+             "manifest": json.loads(manifest.read_text()) if manifest.exists() else None}
+        print(f"MONTHLY {label} {dr.state} {r['seconds']}s", file=sys.stderr)
+        res["runs"].append(r)
+        return r
+
+    os.environ.pop(cl.SCHEDULER_ENV, None)
+    run("in_process")
+    with cl.local_client(n_workers=2, threads_per_worker=1) as client:
+        os.environ[cl.SCHEDULER_ENV] = client.scheduler.address
+        try:
+            r = run("cluster")
+            r["scheduler"] = client.scheduler.address
+        finally:
+            os.environ.pop(cl.SCHEDULER_ENV, None)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    free = s.getsockname()[1]
+    s.close()
+    for label, address in (("unreachable", f"tcp://127.0.0.1:{free}"), ("malformed", "127.0.0.1:8786")):
+        os.environ[cl.SCHEDULER_ENV] = address
+        try:
+            run(label)
+        finally:
+            os.environ.pop(cl.SCHEDULER_ENV, None)
+    run("param_month", {"month": "2025-05"})
+    res["mart_dir"] = str(mart.parent)
+    res["data_dir"] = str(data)
+    Path(out_path).write_text(json.dumps(res, indent=1, default=str))
+
+
 # ============================================================== the tests (no Airflow import here)
 @pytest.fixture(scope="module")
 def airflow_results(tmp_path_factory) -> dict:
@@ -374,5 +454,85 @@ def test_dag_file_avoids_the_source_notes_traps():
         assert trap not in body, trap
 
 
+# ============================================================== the monthly rebuild DAG (issue 20)
+@pytest.fixture(scope="module")
+def monthly_results(tmp_path_factory) -> dict:
+    """One child process: initdb, stage 3 days of May and June 1st, then 5 dag.test runs of the monthly DAG."""
+    tmp = tmp_path_factory.mktemp("airflow_monthly")
+    env = {**os.environ,
+           "AIRFLOW_HOME": str(tmp / "airflow_home"), "AIRFLOW__CORE__DAGS_FOLDER": str(DAG_FILE.parent),
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+           "PHARMA_KIT_DATA_DIR": str(tmp / "data"),
+           "PHARMA_KIT_WAREHOUSE_URL": f"sqlite:///{tmp / 'data' / 'warehouse.sqlite'}",
+           "PHARMA_DAG_RETRIES": "1", "PHARMA_DAG_RETRY_DELAY_S": "1", "PHARMA_DAG_TASK_TIMEOUT_S": "120",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    env.pop("PHARMA_KIT_CONFIG", None)
+    env.pop("PHARMA_KIT_DASK_SCHEDULER", None)
+    out = tmp / "results.json"
+    log = tmp / "airflow.log"
+    with open(log, "w") as fh:
+        proc = subprocess.run([sys.executable, __file__, "--monthly", str(out)], env=env, stdout=fh,
+                              stderr=subprocess.STDOUT, timeout=600, cwd=str(tmp))
+    tail = log.read_text(errors="replace")[-4000:]
+    assert proc.returncode == 0 and out.exists(), f"the monthly Airflow driver failed (log {log}):\n{tail}"
+    res = json.loads(out.read_text())
+    res["_runs"] = {r["label"]: r for r in res["runs"]}
+    return res
+
+
+def test_monthly_dag_imports_and_is_scheduled_for_the_month_that_ended(monthly_results):
+    assert monthly_results["import_errors"] == {}
+    scheduled = monthly_results["scheduled"]          # the run after May's: triggered July 1st, rebuilds June
+    assert scheduled["run_after"].startswith("2025-07-01T00:00")
+    assert scheduled["interval"][0].startswith("2025-06-01") and scheduled["interval"][1].startswith("2025-07-01")
+    assert scheduled["month"] == "2025-06"
+    first = monthly_results["_runs"]["in_process"]    # the run of June 1st covers May
+    assert first["interval"][0].startswith("2025-05-01") and first["interval"][1].startswith("2025-06-01")
+
+
+def test_monthly_rebuild_in_process_and_on_the_cluster_give_the_same_table(monthly_results):
+    runs = monthly_results["_runs"]
+    local, remote, by_param = runs["in_process"], runs["cluster"], runs["param_month"]
+    for r in (local, remote, by_param):
+        assert r["state"] == "success" and r["tis"]["rebuild_month"] == ["success", 1], r
+        assert r["manifest"]["month"] == "2025-05" and r["manifest"]["files"] == 3 * 3   # 3 days x 3 sources
+    assert local["manifest"]["where"] == "in-process" == by_param["manifest"]["where"]
+    assert remote["manifest"]["where"] == remote["scheduler"] and remote["scheduler"].startswith("tcp://127.0.0.1:")
+    assert local["manifest"]["digest"] == remote["manifest"]["digest"] == by_param["manifest"]["digest"]
+    assert local["manifest"]["rows"] == remote["manifest"]["rows"] > 0
+
+
+def test_monthly_mart_equals_an_independent_recomputation(monthly_results, tmp_path):
+    """The mart file against lesson 04's stream over the same staged files (and June 1st is not in May)."""
+    import pandas as pd
+
+    from pharma_kit import chunked as ch
+    from pharma_kit import engines
+    from pharma_kit import pipeline as pl
+
+    data = Path(monthly_results["data_dir"])
+    files = pl.month_staging_files(data, "2025-05")
+    assert len(files) == 9 and not any("2025-06" in str(f) for f in files)
+    both = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    assert both["order_date"].dt.strftime("%Y-%m").eq("2025-05").all()
+    both.to_parquet(tmp_path / "may.parquet", index=False)
+    expected = ch.aggregate_file(tmp_path / "may.parquet", progress=False)
+    mart = pd.read_parquet(Path(monthly_results["mart_dir"]) / "part.parquet")
+    assert engines.same_result(expected, mart) is None
+
+
+def test_monthly_rebuild_bad_scheduler_fails_fast_and_clearly(monthly_results):
+    runs = monthly_results["_runs"]
+    unreachable, malformed = runs["unreachable"], runs["malformed"]
+    assert unreachable["state"] == "failed" and unreachable["manifest"] is None
+    assert unreachable["tis"]["rebuild_month"] == ["failed", 2]      # TransientError: retried once, then failed
+    assert malformed["state"] == "failed" and malformed["manifest"] is None
+    assert malformed["tis"]["rebuild_month"] == ["failed", 1]        # ConfigError: not retried
+    assert unreachable["seconds"] < 60 and malformed["seconds"] < 60  # no hang (dag.test itself takes seconds)
+
+
 if __name__ == "__main__":  # the child process
-    _drive(sys.argv[1])
+    if sys.argv[1] == "--monthly":
+        _drive_monthly(sys.argv[2])
+    else:
+        _drive(sys.argv[1])

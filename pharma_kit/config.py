@@ -35,7 +35,8 @@ CONFIG_PATH_ENV = "PHARMA_KIT_CONFIG"
 #: PHARMA_KIT_* names that other parts of the kit read (not settings). Any other unknown PHARMA_KIT_* name is
 #: reported as a problem, so a typo such as PHARMA_KIT_CHUNKSIZE fails loudly instead of being ignored.
 OTHER_ENV = frozenset({CONFIG_PATH_ENV, "PHARMA_KIT_HOME", "PHARMA_KIT_WAREHOUSE_URL_PG", "PHARMA_KIT_REQUIRE_PG",
-                       "PHARMA_KIT_WAREHOUSE_URL_MYSQL", "PHARMA_KIT_REQUIRE_MYSQL"})
+                       "PHARMA_KIT_WAREHOUSE_URL_MYSQL", "PHARMA_KIT_REQUIRE_MYSQL", "PHARMA_KIT_DASK_SCHEDULER",
+                       "PHARMA_KIT_RECORD", "PHARMA_KIT_REQUIRE_BROWSER"})
 MASK = "********"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}

@@ -431,4 +431,4 @@ q6 = Question(
 )
 q_schema_evolution = q6
 
-QUESTIONS = [q1, q2, q3, q4, q5]
+QUESTIONS = [q1, q2, q3, q4, q5, q6]

@@ -1,4 +1,4 @@
-"""The Larkspur warehouse through SQLAlchemy 2: SQLite by default, PostgreSQL when configured.
+"""The Larkspur warehouse through SQLAlchemy 2: SQLite by default, PostgreSQL or MariaDB/MySQL when configured.
 
 Design rules this module enforces (lesson 06):
 
@@ -18,6 +18,11 @@ Design rules this module enforces (lesson 06):
 - **Never hang, never race**: on PostgreSQL every connection sets ``lock_timeout`` and ``statement_timeout``;
   a lock wait that runs out is a :class:`TransientError` that says so. Two loads of the same partition
   are serialised by a transaction-scoped advisory lock (SQLite serialises writers itself).
+- **MariaDB/MySQL** (``mysql+pymysql://``, InnoDB): sessions run READ COMMITTED (no gap locks, so loads of
+  different partitions never deadlock) with ``innodb_lock_wait_timeout`` and ``max_statement_time``
+  (``max_execution_time`` on MySQL); a load first upserts its partition's ``etl_runs`` row, whose row lock then
+  serialises two loads of one partition until commit (the advisory lock's job on PostgreSQL). Times are
+  ``DATETIME(6)`` and money ``DOUBLE`` there: a bare ``DATETIME`` keeps whole seconds, a bare ``FLOAT`` is 4 bytes.
 - **Fail fast on what a retry cannot fix**: refused credentials, a missing database or an unparseable URL are
   a :class:`ConfigError` (not retried); an unreachable server or a lock timeout is a :class:`TransientError`.
 - **Validated keys**: a source is a short lower-case identifier, a partition date lies in
@@ -28,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import math
 import os
 import re
 from pathlib import Path
@@ -36,6 +42,7 @@ from typing import Any, Callable, Iterable, Mapping
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import mysql as sa_mysql
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from pharma_kit.errors import ConfigError, DataQualityError, TransientError
@@ -58,6 +65,12 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 metadata = sa.MetaData()
 
+#: SQLAlchemy backend names of the MySQL family (``mysql+pymysql://`` and ``mariadb+pymysql://``).
+MYSQL_DIALECTS = ("mysql", "mariadb")
+#: Microsecond times and 8-byte floats on every backend (MySQL/MariaDB need explicit variants for both).
+_DATETIME = sa.DateTime().with_variant(sa_mysql.DATETIME(fsp=6), *MYSQL_DIALECTS)
+_DOUBLE = sa.Float().with_variant(sa_mysql.DOUBLE(asdecimal=False), *MYSQL_DIALECTS)
+
 #: One row per cleaned transaction line; a partition is one (sale_date, source).
 sales_fact = sa.Table(
     "sales_fact", metadata,
@@ -68,9 +81,9 @@ sales_fact = sa.Table(
     sa.Column("customer_id", sa.BigInteger, nullable=False),
     sa.Column("store_id", sa.BigInteger, nullable=False),
     sa.Column("product_id", sa.BigInteger, nullable=False),
-    sa.Column("order_date", sa.DateTime, nullable=False),
+    sa.Column("order_date", _DATETIME, nullable=False),
     sa.Column("quantity", sa.BigInteger, nullable=False),
-    sa.Column("amount", sa.Float, nullable=False),
+    sa.Column("amount", _DOUBLE, nullable=False),
     sa.PrimaryKeyConstraint("sale_date", "source", "transaction_id", name="pk_sales_fact"),
 )
 
@@ -83,7 +96,7 @@ etl_runs = sa.Table(
     sa.Column("kept", sa.BigInteger, nullable=False),
     sa.Column("rejected", sa.BigInteger, nullable=False),
     sa.Column("loaded", sa.BigInteger, nullable=False),
-    sa.Column("duration_s", sa.Float, nullable=False),
+    sa.Column("duration_s", _DOUBLE, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.PrimaryKeyConstraint("run_date", "source", name="pk_etl_runs"),
 )
@@ -96,7 +109,7 @@ daily_sales = sa.Table(
     sa.Column("store_id", sa.BigInteger, nullable=False),
     sa.Column("orders", sa.BigInteger, nullable=False),
     sa.Column("units", sa.BigInteger, nullable=False),
-    sa.Column("revenue", sa.Float, nullable=False),
+    sa.Column("revenue", _DOUBLE, nullable=False),
     sa.PrimaryKeyConstraint("sale_date", "source", "store_id", name="pk_daily_sales"),
 )
 
@@ -274,10 +287,16 @@ class Warehouse:
                 kwargs["connect_args"] = {"options": opts}
                 if "connect_timeout" not in parsed.query:
                     kwargs["connect_args"]["connect_timeout"] = 10
+            elif self.dialect in MYSQL_DIALECTS:
+                kwargs["isolation_level"] = "READ COMMITTED"
+                if "connect_timeout" not in parsed.query:
+                    kwargs["connect_args"] = {"connect_timeout": 10}
         try:
             self.engine: Engine = sa.create_engine(parsed, **kwargs)
         except (ImportError, sa_exc.ArgumentError) as exc:
             raise ConfigError(f"cannot create an engine for {self.url_masked}: {exc.__class__.__name__}") from None
+        if self.dialect in MYSQL_DIALECTS:
+            sa.event.listen(self.engine, "connect", _mysql_session(self.lock_timeout_s, self.statement_timeout_s))
 
     def __repr__(self) -> str:
         return f"Warehouse({self.url_masked!r})"
@@ -352,6 +371,9 @@ class Warehouse:
             if self.dialect == "postgresql":  # serialise loads of this partition; waits at most lock_timeout
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(
                     sa.cast(sa.literal(_lock_key(day, source)), sa.BigInteger))))
+            elif self.dialect in MYSQL_DIALECTS:  # InnoDB: the etl_runs row's lock, held until commit
+                upsert = sa_mysql.insert(etl_runs).values(**run_row)
+                conn.execute(upsert.on_duplicate_key_update(status=upsert.inserted.status))
             conn.execute(sa.delete(sales_fact).where(part))
             conn.execute(sa.delete(etl_runs).where(sa.and_(etl_runs.c.run_date == day, etl_runs.c.source == source)))
             conn.execute(sa.delete(quarantine).where(sa.and_(quarantine.c.run_date == day,
@@ -528,6 +550,34 @@ _CONFIG_MESSAGES = ("password authentication failed", "no password supplied", "a
                     "does not exist", "permission denied", "pg_hba.conf")
 
 
+#: MySQL/MariaDB error codes a retry cannot fix.
+_CONFIG_MYSQL_CODES = {1045: "the warehouse refused the credentials",
+                       1044: "the warehouse refused access to the database",
+                       1049: "the warehouse database does not exist",
+                       1142: "the warehouse user lacks a privilege",
+                       1227: "the warehouse user lacks a privilege"}
+
+
+def _mysql_session(lock_timeout_s: float, statement_timeout_s: float):
+    """A ``connect`` hook: the session's lock wait and statement time limits (MariaDB and MySQL name them apart)."""
+    lock_s = max(1, math.ceil(lock_timeout_s))  # innodb_lock_wait_timeout counts whole seconds
+
+    def on_connect(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT VERSION()")
+            mariadb = "mariadb" in str(cur.fetchone()[0]).lower()
+            cur.execute("SET SESSION innodb_lock_wait_timeout = %s", (lock_s,))
+            if mariadb:
+                cur.execute("SET SESSION max_statement_time = %s", (float(statement_timeout_s),))
+            else:
+                cur.execute("SET SESSION max_execution_time = %s", (int(statement_timeout_s * 1000),))
+        finally:
+            cur.close()
+
+    return on_connect
+
+
 def _classify(wh: Warehouse, exc: BaseException, during: str) -> Exception | None:
     """The project error for a database failure: ConfigError (fail now), TransientError (retry), or None."""
     if not isinstance(exc, sa_exc.DBAPIError):
@@ -537,6 +587,21 @@ def _classify(wh: Warehouse, exc: BaseException, during: str) -> Exception | Non
     state = getattr(orig, "sqlstate", None)
     text = str(orig).lower() if orig is not None else ""
     where = f"the warehouse at {wh.url_masked}"
+    code = orig.args[0] if orig is not None and orig.args and isinstance(orig.args[0], int) else None
+    if wh.dialect in MYSQL_DIALECTS and code is not None:
+        if code == 1205:
+            return TransientError(f"{where}: gave up waiting for a lock after {wh.lock_timeout_s:g} s "
+                                  f"(innodb_lock_wait_timeout) {during}: another session holds the partition (a "
+                                  "concurrent load or a stuck transaction); retry later, or find the blocker in "
+                                  "information_schema.innodb_lock_waits")
+        if code == 1213:
+            return TransientError(f"{where}: the transaction was chosen as a deadlock victim {during}; retry")
+        if code in (1969, 3024):
+            return TransientError(f"{where}: a statement ran longer than {wh.statement_timeout_s:g} s "
+                                  f"(max_statement_time) {during}")
+        if code in _CONFIG_MYSQL_CODES:
+            return ConfigError(f"{where}: {_CONFIG_MYSQL_CODES[code]} ({name} {code}); check the URL and "
+                               f"{PASSWORD_ENV}. Not retried: the same settings fail the same way")
     if state == "55P03" or "lock timeout" in text or "lock wait timeout" in text:
         return TransientError(f"{where}: gave up waiting for a lock after {wh.lock_timeout_s:g} s (lock_timeout) "
                               f"{during}: another session holds the partition (a concurrent load or a stuck "
@@ -592,6 +657,6 @@ class _Tx:
 __all__ = [
     "URL_ENV", "DATA_DIR_ENV", "CONFIG_ENV", "PASSWORD_ENV", "TABLES", "LOCK_TIMEOUT_S", "STATEMENT_TIMEOUT_S",
     "MIN_PARTITION_DAY", "MAX_PARTITION_DAY", "check_day", "check_source", "quarantine", "FACT_COLUMNS", "ETL_COLUMNS", "RUN_STATUSES",
-    "Warehouse", "default_data_dir", "resolve_url", "sqlite_url", "mask_url", "validate_table",
+    "MYSQL_DIALECTS", "Warehouse", "default_data_dir", "resolve_url", "sqlite_url", "mask_url", "validate_table",
     "sales_fact", "etl_runs", "daily_sales", "metadata",
 ]

@@ -432,3 +432,6 @@ q6 = Question(
 q_schema_evolution = q6
 
 QUESTIONS = [q1, q2, q3, q4, q5, q6]
+
+# `ex.progress()` in a notebook: what you solved, attempted and what is next (same as `pharma-kit progress`)
+from pharma_kit.exercises.progress import progress  # noqa: E402,F401

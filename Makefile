@@ -1,6 +1,7 @@
 # pharma-kit: two commands do everything.
 #   make course   set up (venv, install, data) and run every lesson headless; HTML in build/html/index.html
-#   make test     set up and run the whole test suite (unit, exercises, notebooks via nbval, Airflow, warehouse)
+#   make test     set up and run the whole test suite (unit, exercises, notebooks via nbval, Airflow, warehouse on
+#                 SQLite, PostgreSQL and MariaDB, the learner's path in a real Chromium)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -39,7 +40,7 @@ course: data
 	$(BIN)/python -m pharma_kit.course run
 
 test: $(STAMP)
-	bash .ci/with_postgres.sh $(BIN)/python -m pytest --cov=pharma_kit --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
+	bash .ci/with_postgres.sh bash .ci/with_mariadb.sh $(BIN)/python -m pytest --cov=pharma_kit --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -o addopts="-p no:cacheprovider" tests $(PYTEST_ARGS)

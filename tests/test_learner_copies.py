@@ -86,8 +86,9 @@ def test_manifest_records_the_generated_copies():
 def test_regenerating_never_overwrites_a_learners_edits(tmp_path):
     import shutil
 
-    from pharma_kit.course.learner import LearnerWorkError
+    from pharma_kit.course.learner import SOLUTIONS_JSON, LearnerWorkError
 
+    package_texts = SOLUTIONS_JSON.read_bytes()
     sol, nbs = tmp_path / "solutions", tmp_path / "notebooks"
     sol.mkdir()
     shutil.copy(SOLUTIONS[0], sol / SOLUTIONS[0].name)
@@ -101,3 +102,4 @@ def test_regenerating_never_overwrites_a_learners_edits(tmp_path):
     build_learner_copies(sol, nbs, force=True)
     assert "my answer" not in mine.read_text(encoding="utf-8")
     build_learner_copies(sol, nbs)                                  # the generator's own output is not "edited"
+    assert SOLUTIONS_JSON.read_bytes() == package_texts             # a folder elsewhere never rewrites the package

@@ -41,10 +41,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stored {path} in {res.seconds:.1f}s, checks {res.checks_text}")
         return 0
     if args.cmd == "exercises":
-        from pharma_kit.course.learner import LearnerWorkError, build_learner_copies
+        from pharma_kit.course.learner import SOLUTIONS_JSON, LearnerWorkError, build_learner_copies
 
         try:
-            texts = build_learner_copies(ROOT / "solutions", ROOT / "notebooks", force=args.force)
+            texts = build_learner_copies(ROOT / "solutions", ROOT / "notebooks", force=args.force,
+                                         solutions_json=SOLUTIONS_JSON)
         except LearnerWorkError as exc:
             print(f"make exercises: {exc}", file=sys.stderr)
             return 1

@@ -129,7 +129,8 @@ def edited_by_learner(notebooks: Path, texts: dict[str, str]) -> list[str]:
     return edited
 
 
-def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True, force: bool = False) -> dict[str, str]:
+def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True, force: bool = False,
+                         solutions_json: Path | None = None) -> dict[str, str]:
     """Generate every learner copy; returns {file name: text}. With ``write``, also writes them (and removes strays).
 
     A learner's own work is never overwritten silently: when a notebook differs from the copy the generator last
@@ -146,11 +147,11 @@ def build_learner_copies(solutions: Path, notebooks: Path, write: bool = True, f
             raise LearnerWorkError(
                 f"not regenerating: {', '.join(f'notebooks/{n}' for n in edited)} hold(s) your own edits. "
                 "Save them elsewhere (e.g. copy to my_work/), or run `make exercises FORCE=1` to replace them.")
-    if write:
-        target = SOLUTIONS_JSON
+    if write and solutions_json is not None:    # the package's solution texts: only for the course's own folders
         text = render_solutions(solutions)
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+        if not solutions_json.exists() or solutions_json.read_text(encoding="utf-8") != text:
+            solutions_json.write_text(text, encoding="utf-8")
+    if write:
         notebooks.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():
             target = notebooks / name

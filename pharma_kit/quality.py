@@ -945,6 +945,18 @@ def split_rows(df: pd.DataFrame, reasons: Mapping[str, Any], *, max_loss: float 
     return CleanResult(kept, quarantine, names).check_max_loss(max_loss)
 
 
+def cast_kept(kept: pd.DataFrame, rs) -> pd.DataFrame:
+    """Kept rows have no missing values left: give each column its final dtype from the rule set."""
+    for c in rs.columns:
+        if c.dtype == "int64":
+            kept[c.name] = kept[c.name].astype("int64")
+        elif c.dtype in ("float64", "money"):
+            kept[c.name] = kept[c.name].astype("float64")
+        elif c.dtype == "datetime":
+            kept[c.name] = kept[c.name].astype("datetime64[us]")
+    return kept
+
+
 def clean(raw: pd.DataFrame, *, as_of: Any, stores: pd.DataFrame | None = None,
           products: pd.DataFrame | None = None, max_loss: float | None = None,
           rules: RuleSet | Mapping[str, Any] | None = None) -> CleanResult:
@@ -960,14 +972,7 @@ def clean(raw: pd.DataFrame, *, as_of: Any, stores: pd.DataFrame | None = None,
     reasons = {r.rule.name: report.masks[r.rule.name] for r in report.results
                if r.rule.severity == "error" and r.rule.name in report.masks}
     res = split_rows(report.typed, reasons)
-    kept = res.kept
-    for c in rs.columns:
-        if c.dtype == "int64":
-            kept[c.name] = kept[c.name].astype("int64")
-        elif c.dtype in ("float64", "money"):
-            kept[c.name] = kept[c.name].astype("float64")
-        elif c.dtype == "datetime":
-            kept[c.name] = kept[c.name].astype("datetime64[us]")
+    kept = cast_kept(res.kept, rs)
     quarantine = raw.loc[res.quarantine.index].copy()
     quarantine["reason"] = res.quarantine["reason"]
     out = CleanResult(kept, quarantine, res.reasons, report)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from pharma_kit.quality import (
     CleanResult, MaxLossExceeded, Report, Rule, RuleResult, RuleSet, SAMPLE_SIZE, _jsonable, _ruleset, _skip_note,
-    split_rows, validate,
+    cast_kept, split_rows, validate,
 )
 from pharma_kit.readers import READER_REASONS, CsvTextReader, _accounting
 
@@ -332,14 +332,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                 elif r.name in fresh_fail:
                     reasons[r.name] = pd.Series(lines == (fresh_fail[r.name] or -1), index=frame.index)
             res = split_rows(typed, reasons)
-            kept = res.kept
-            for c in rs.columns:
-                if c.dtype == "int64":
-                    kept[c.name] = kept[c.name].astype("int64")
-                elif c.dtype in ("float64", "money"):
-                    kept[c.name] = kept[c.name].astype("float64")
-                elif c.dtype == "datetime":
-                    kept[c.name] = kept[c.name].astype("datetime64[us]")
+            kept = cast_kept(res.kept, rs)
             quarantine = frame.loc[res.quarantine.index].copy()
             quarantine["reason"] = res.quarantine["reason"]
             quarantine["raw_line"] = block.raw_lines.reindex(quarantine.index)

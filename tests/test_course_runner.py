@@ -39,6 +39,7 @@ def test_stored_outputs_drop_progress_bars_but_keep_real_stderr():
     nb = new_notebook(cells=[new_code_cell("x")])
     nb.cells[0].outputs = [
         nbformat.v4.new_output("stream", name="stderr", text="\rfeed.csv:   0%|          | 0.00/10.8M [00:00<?, ?B/s]"),
+        nbformat.v4.new_output("stream", name="stderr", text="\n"),      # what tqdm's close leaves behind
         nbformat.v4.new_output("stream", name="stderr", text="a real warning\n"),
         nbformat.v4.new_output("stream", name="stdout", text="12%|## | done\n"),
     ]

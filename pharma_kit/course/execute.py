@@ -54,8 +54,11 @@ def is_progress_bar(output: dict) -> bool:
     """A text progress bar (tqdm) written to stderr: wall-clock output, stale the moment it is stored."""
     if output.get("output_type") != "stream" or output.get("name") != "stderr":
         return False
-    parts = [p for p in re.split(r"[\r\n]+", "".join(output.get("text", ""))) if p.strip()]
-    return bool(parts) and all(_PROGRESS_LINE.match(p) for p in parts)
+    text = "".join(output.get("text", ""))
+    parts = [p for p in re.split(r"[\r\n]+", text) if p.strip()]
+    if not parts:                    # the bare newline tqdm writes on close, in its own stream chunk
+        return "\n" in text or "\r" in text
+    return all(_PROGRESS_LINE.match(p) for p in parts)
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -133,6 +133,18 @@ def on_run_failure(context: Any) -> None:
     _notify_run(context, "failed")
 
 
+
+#: retries with exponential backoff for transient errors only, and a time limit, for every task of both DAGs
+DEFAULT_ARGS = {
+    "owner": "data-eng",
+    "retries": RETRIES,
+    "retry_delay": RETRY_DELAY,
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+    "retry_policy": RETRY_POLICY,
+    "execution_timeout": TASK_TIMEOUT,
+}
+
 @dag(
     dag_id=DAG_ID,
     description="Larkspur Pharmacies: daily, idempotent, partitioned ETL of the transaction feeds",
@@ -141,15 +153,7 @@ def on_run_failure(context: Any) -> None:
     catchup=False,
     max_active_runs=1,
     tags=["larkspur", "etl", "lesson06"],
-    default_args={
-        "owner": "data-eng",
-        "retries": RETRIES,
-        "retry_delay": RETRY_DELAY,
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
-        "retry_policy": RETRY_POLICY,
-        "execution_timeout": TASK_TIMEOUT,
-    },
+    default_args=DEFAULT_ARGS,
     params={
         "sources": Param(list(pl.SOURCES), type="array", items={"type": "string", "pattern": SOURCE_PATTERN},
                          minItems=1, description="feeds to load"),
@@ -275,15 +279,7 @@ MONTHLY_TIMETABLE = CronTriggerTimetable("0 0 1 * *", timezone="UTC", interval=r
     catchup=False,
     max_active_runs=1,
     tags=["larkspur", "monthly", "lesson04", "dask"],
-    default_args={
-        "owner": "data-eng",
-        "retries": RETRIES,
-        "retry_delay": RETRY_DELAY,
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
-        "retry_policy": RETRY_POLICY,
-        "execution_timeout": TASK_TIMEOUT,
-    },
+    default_args=DEFAULT_ARGS,
     params={
         "month": Param("", type="string", pattern="^([0-9]{4}-[0-9]{2})?$",
                        description="YYYY-MM to rebuild; empty: the month this run's data interval covers"),

@@ -21,6 +21,7 @@ other rules (``ignore_rules``, ``ignore_exact``) are evaluated together on a par
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import shutil
 import tempfile
@@ -35,11 +36,12 @@ from pharma_kit.quality import (
     CleanResult, MaxLossExceeded, Report, Rule, RuleResult, RuleSet, SAMPLE_SIZE, _jsonable, _ruleset, _skip_note,
     cast_kept, split_rows, validate,
 )
-from pharma_kit.readers import READER_REASONS, CsvTextReader, _accounting
+from pharma_kit.chunked.blocks import _ordered_map
+from pharma_kit.readers import READER_REASONS, CsvTextReader, Segment, _accounting
 
 ROW_CHECKS = ("not_null", "dtype", "range", "allowed", "regex", "referential", "no_future")
 #: Lines per block when streaming (about 40-60 MB of Python strings at the peak of a block).
-STREAM_BLOCK_LINES = 50_000
+STREAM_BLOCK_LINES = 200_000
 #: Target rows per spill bucket.
 BUCKET_ROWS = 250_000
 
@@ -91,13 +93,6 @@ class StreamResult:
     def __repr__(self) -> str:
         return (f"StreamResult(kept={self.n_kept:,}, quarantine={self.n_quarantined:,}, "
                 f"loss={self.loss_rate:.2%})")
-
-
-@dataclass
-class _Cached:
-    frame: pd.DataFrame
-    rejected: pd.DataFrame
-    raw_lines: Any
 
 
 class _Len:
@@ -179,16 +174,47 @@ def _merge_result(acc: dict[str, list], r: RuleResult, raw_sample: list) -> None
         a[2].extend(raw_sample[:room])
 
 
+@dataclass
+class _Pass1:
+    """What pass 1 found in one block (computed on a worker thread, merged on the caller's, in file order)."""
+
+    seg: Segment
+    typed: pd.DataFrame | None = None
+    code: np.ndarray | None = None                 # per row: first failing error row rule (position), or -1
+    results: list[RuleResult] = field(default_factory=list)
+    parts: list[list[tuple[int, pd.DataFrame]]] = field(default_factory=list)  # per family: (bucket, rows)
+    newest: dict[str, tuple] = field(default_factory=dict)
+
+
+def _first_failing(masks: Mapping[str, np.ndarray], names: list[str], n: int) -> np.ndarray:
+    """Per row, the position in ``names`` of the first rule whose mask is True, or -1: the quarantine precedence."""
+    code = np.full(n, -1, dtype=np.int16)
+    for i, name in enumerate(names):
+        m = masks.get(name)
+        if m is not None:
+            code[(code < 0) & m] = i
+    return code
+
+
+def _partition(typed: pd.DataFrame, key: list[str], n_buckets: int) -> list[tuple[int, pd.DataFrame]]:
+    """The block's rows split by the hash of ``key`` into buckets: rows that can collide share a bucket."""
+    h = (pd.util.hash_pandas_object(typed[key], index=False).to_numpy() % np.uint64(n_buckets)).astype(np.int64)
+    order = np.argsort(h, kind="stable")
+    bounds = np.searchsorted(h[order], np.arange(n_buckets + 1))
+    return [(b, typed.iloc[order[bounds[b]:bounds[b + 1]]]) for b in range(n_buckets) if bounds[b + 1] > bounds[b]]
+
+
 def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | None = None,
                      products: pd.DataFrame | None = None, max_loss: float | None = None,
                      rules: RuleSet | Mapping[str, Any] | None = None, extra: str = "ignore",
                      kept_path: str | Path | None = None, quarantine_path: str | Path | None = None,
                      block_lines: int = STREAM_BLOCK_LINES, spill_dir: str | Path | None = None,
-                     n_buckets: int | None = None) -> StreamResult:
+                     n_buckets: int | None = None, threads: int | None = None) -> StreamResult:
     """Clean a CSV of any size with :func:`~pharma_kit.quality.clean_csv`'s rules and results, in flat memory.
 
     ``kept_path`` / ``quarantine_path``: Parquet files written block by block (typed kept rows with a ``line``
     column; quarantined rows as text with ``reason`` and ``raw_line``). ``None`` skips writing that part.
+    ``threads`` (default: up to 2) blocks are parsed and checked at once; the result does not depend on it.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -202,65 +228,85 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
     size = path.stat().st_size if path.exists() else 0
     if n_buckets is None:
         n_buckets = max(1, min(512, math.ceil(size / 60 / BUCKET_ROWS)))
+    threads = max(1, min(2, os.cpu_count() or 1) if threads is None else int(threads))
+    depth = threads + 1  # blocks in flight: memory is bounded by (threads + 1) blocks
+    fam_keys = [sorted(f.key, key=rs.column_names.index) for f in fams]
     tmp = Path(tempfile.mkdtemp(prefix="pharma_kit_quality_", dir=spill_dir))
     try:
         # ---------------------------------------------------------------- pass 1: row rules, spill, freshness
         reader = CsvTextReader(path, rs.column_names, extra=extra, block_lines=block_lines)
+        lookup_keys = _lookup_keys(row_rules, lookups)
+        row_error = [r.name for r in rs.rules if r.severity == "error" and r.check in ROW_CHECKS]
+
+        def pass1(seg: Segment) -> _Pass1:
+            seg = reader.parse(seg)
+            out = _Pass1(seg)
+            frame = seg.block.frame
+            if not len(frame):
+                return out
+            rep = validate(frame, row_rules, as_of=as_of, lookups=lookup_keys)
+            out.typed, out.results = rep.typed, rep.results
+            out.code = _first_failing({k: m.to_numpy() for k, m in rep.masks.items()}, row_error, len(frame))
+            out.parts = [_partition(rep.typed, key, n_buckets) for key in fam_keys]
+            for rule in fresh:
+                col = rep.typed[rule.column]
+                if col.notna().any():  # NaT is int64's minimum: argmax finds the first newest value
+                    pos = int(np.argmax(col.to_numpy().astype("datetime64[us]").astype("int64")))
+                    out.newest[rule.name] = (col.iloc[pos], int(col.index[pos]), frame[rule.column].iloc[pos])
+            return out
+
         acc: dict[str, list] = {}
         skipped: dict[str, str] = {}
         n_rows = 0
         newest: dict[str, tuple] = {}  # freshness rule -> (value, line, raw text)
         first_line: int | None = None
         n_blocks = 0
-        for block in reader.blocks():
-            cache = tmp / f"block{n_blocks:07d}.pkl"
-            n_blocks += 1
-            if not len(block.frame):
-                with open(cache, "wb") as fh:
-                    pickle.dump((block.frame, None, {}, block.rejected, block.raw_lines), fh,
+        bucket_files: dict[tuple[int, int], Any] = {}
+        try:
+            for out in _ordered_map(pass1, reader.segments(), threads, depth):
+                seg, block = out.seg, out.seg.block
+                reader.blank_lines.extend(seg.blank)
+                reader.problems.extend(seg.problems)
+                with open(tmp / f"block{n_blocks:07d}.pkl", "wb") as fh:  # pass 2 decides from this: no second parse
+                    pickle.dump((block.frame, out.typed, out.code, block.rejected, block.raw_lines), fh,
                                 protocol=pickle.HIGHEST_PROTOCOL)
-                continue
-            if first_line is None:
-                first_line = int(block.frame.index[0])
-            n_rows += len(block.frame)
-            rep = validate(block.frame, row_rules, as_of=as_of, lookups=lookups)
-            with open(cache, "wb") as fh:  # pass 2 decides from this instead of reading and parsing again
-                pickle.dump((block.frame, rep.typed, {k: m.to_numpy() for k, m in rep.masks.items()}, block.rejected,
-                             block.raw_lines), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            for r in rep.results:
-                if r.failing is None:
-                    skipped[r.rule.name] = r.note
+                n_blocks += 1
+                if out.typed is None:
                     continue
-                _merge_result(acc, r, r.sample_values)
-            typed = rep.typed
-            for f_i, fam in enumerate(fams):
-                key = sorted(fam.key, key=rs.column_names.index)
-                h = pd.util.hash_pandas_object(typed[key], index=False).to_numpy() % np.uint64(n_buckets)
-                for b in np.unique(h):
-                    part = typed.iloc[np.flatnonzero(h == b)]
-                    with open(tmp / f"f{f_i}_b{int(b)}.pkl", "ab") as fh:
+                if first_line is None:
+                    first_line = int(block.frame.index[0])
+                n_rows += len(block.frame)
+                for r in out.results:
+                    if r.failing is None:
+                        skipped[r.rule.name] = r.note
+                        continue
+                    _merge_result(acc, r, r.sample_values)
+                for f_i, parts in enumerate(out.parts):
+                    for b, part in parts:
+                        fh = bucket_files.get((f_i, b))
+                        if fh is None:
+                            fh = bucket_files[(f_i, b)] = open(tmp / f"f{f_i}_b{b}.pkl", "wb")
                         pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            for rule in fresh:
-                col = typed[rule.column]
-                if col.notna().any():  # NaT is int64's minimum: argmax finds the first newest value
-                    pos = int(np.argmax(col.to_numpy().astype("datetime64[us]").astype("int64")))
-                    val = col.iloc[pos]
-                    if rule.name not in newest or newest[rule.name][0] is None or val > newest[rule.name][0]:
-                        newest[rule.name] = (val, int(col.index[pos]), block.frame[rule.column].iloc[pos])
-                elif rule.name not in newest:
-                    newest[rule.name] = (None, None, None)
+                for name, cand in out.newest.items():
+                    if name not in newest or newest[name][0] is None or cand[0] > newest[name][0]:
+                        newest[name] = cand
+                for rule in fresh:
+                    newest.setdefault(rule.name, (None, None, None))
+        finally:
+            for fh in bucket_files.values():
+                fh.close()
         blank = reader.blank_lines
 
         # ---------------------------------------------------------------- buckets: table rules
         flagged: dict[str, np.ndarray] = {}
         for f_i, fam in enumerate(fams):
             sub = RuleSet(rs.name, rs.columns, tuple(fam.evaluate))
-            own = {r.name for r in fam.rules}
-            found: dict[str, list[np.ndarray]] = {r: [] for r in own}
-            for b in range(n_buckets):
+            own = [r.name for r in fam.rules]
+
+            def decide(b: int, f_i=f_i, sub=sub, own=own) -> dict[str, np.ndarray]:
                 p = tmp / f"f{f_i}_b{b}.pkl"
                 if not p.exists():
-                    continue
+                    return {}
                 parts = []
                 with open(p, "rb") as fh:
                     while True:
@@ -268,14 +314,17 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                             parts.append(pickle.load(fh))
                         except EOFError:
                             break
-                bucket = pd.concat(parts) if len(parts) > 1 else parts[0]
+                p.unlink()
+                bucket = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()  # file order, always
                 del parts
                 rep = validate(bucket, sub, as_of=as_of, lookups=lookups)
-                for name in own:
-                    m = rep.masks[name].to_numpy()
-                    found[name].append(bucket.index.to_numpy()[m])
-                del bucket, rep
-                p.unlink()
+                lines = bucket.index.to_numpy()
+                return {name: lines[rep.masks[name].to_numpy()] for name in own}
+
+            found: dict[str, list[np.ndarray]] = {r: [] for r in own}
+            for got in _ordered_map(decide, range(n_buckets), threads, depth):
+                for name, arr in got.items():
+                    found[name].append(arr)
             for name, arrs in found.items():
                 flagged[name] = np.sort(np.concatenate(arrs)) if arrs else np.empty(0, dtype="int64")
         fresh_fail: dict[str, int | None] = {}
@@ -308,57 +357,72 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         report = Report(rs.name, n_rows, as_of, results)
 
         # ---------------------------------------------------------------- pass 2: decide and write as it goes
+        error_rules = [r for r in rs.rules if r.severity == "error" and r.name not in skipped]
+        names = [r.name for r in error_rules]
+        row_pos = np.array([names.index(n) if n in names else -1 for n in row_error] + [-1], dtype=np.int16)
+        table_rules = [(names.index(r.name), flagged[r.name]) for r in error_rules if r.name in flagged]
+        table_rules += [(names.index(r.name), np.array([fresh_fail[r.name]], dtype="int64"))
+                        for r in error_rules if fresh_fail.get(r.name) is not None]
+        labels = np.array(names + [""], dtype=object)
+        q_cols = {c: "str" for c in rs.column_names + ["reason", "raw_line"]}
+
+        def pass2(k: int) -> tuple[pa.Table | None, pa.Table | None, dict[str, int], int, int]:
+            cache = tmp / f"block{k:07d}.pkl"
+            with open(cache, "rb") as fh:
+                frame, typed, code, rejected, raw_lines = pickle.load(fh)
+            cache.unlink()
+            if typed is None:  # no record in this block parsed: only the reader's rejects
+                quarantine = rejected
+                kept = None
+            else:
+                lines = frame.index.to_numpy()
+                pos = row_pos[code]  # row rule -> its place among the error rules (-1: none failed)
+                first = np.where(pos < 0, len(names), pos)
+                for at, hit_lines in table_rules:
+                    hit = np.isin(lines, hit_lines, assume_unique=False)
+                    first[hit] = np.minimum(first[hit], at)
+                keep = first == len(names)
+                kept = cast_kept(typed.iloc[np.flatnonzero(keep)].copy(), rs)
+                qpos = np.flatnonzero(~keep)
+                quarantine = frame.iloc[qpos].copy()
+                quarantine["reason"] = pd.array(labels[first[qpos]], dtype="str")
+                quarantine["raw_line"] = raw_lines.reindex(quarantine.index)
+                if len(rejected):
+                    quarantine = pd.concat([quarantine, rejected]).sort_index(kind="stable")
+            counts = {str(r): int(n) for r, n in quarantine["reason"].value_counts().items()}
+            kt = qt = None
+            if kept_path is not None and kept is not None and len(kept):
+                kt = pa.Table.from_pandas(kept.reset_index(), preserve_index=False)
+            if quarantine_path is not None and len(quarantine):
+                qt = pa.Table.from_pandas(quarantine.reset_index().astype(q_cols), preserve_index=False,
+                                          schema=_quarantine_schema(rs))
+            return kt, qt, counts, 0 if kept is None else len(kept), len(quarantine)
+
         kept_writer = quarantine_writer = None
         counts: dict[str, int] = {}
         n_kept = n_q = 0
-        error_rules = [r for r in rs.rules if r.severity == "error" and r.name not in skipped]
-        for k in range(n_blocks):
-            cache = tmp / f"block{k:07d}.pkl"
-            with open(cache, "rb") as fh:
-                frame, typed, masks, rejected, raw_lines = pickle.load(fh)
-            cache.unlink()
-            block = _Cached(frame, rejected, raw_lines)
-            if typed is None:  # no record in this block parsed: only the reader's rejects
-                typed = validate(frame, row_rules, as_of=as_of, lookups=lookups).typed
-            lines = frame.index.to_numpy()
-            reasons = {}
-            for r in error_rules:
-                if r.name in masks:
-                    reasons[r.name] = pd.Series(masks[r.name], index=frame.index)
-                elif r.check in ROW_CHECKS:  # a row rule on an empty block
-                    reasons[r.name] = pd.Series(False, index=frame.index)
-                elif r.name in flagged:
-                    reasons[r.name] = pd.Series(np.isin(lines, flagged[r.name]), index=frame.index)
-                elif r.name in fresh_fail:
-                    reasons[r.name] = pd.Series(lines == (fresh_fail[r.name] or -1), index=frame.index)
-            res = split_rows(typed, reasons)
-            kept = cast_kept(res.kept, rs)
-            quarantine = frame.loc[res.quarantine.index].copy()
-            quarantine["reason"] = res.quarantine["reason"]
-            quarantine["raw_line"] = block.raw_lines.reindex(quarantine.index)
-            if len(block.rejected):
-                quarantine = pd.concat([quarantine, block.rejected]).sort_index(kind="stable")
-            for r, n in quarantine["reason"].value_counts().items():
-                counts[r] = counts.get(r, 0) + int(n)
-            n_kept += len(kept)
-            n_q += len(quarantine)
-            if kept_path is not None and len(kept):
-                t = pa.Table.from_pandas(kept.reset_index(), preserve_index=False)
-                if kept_writer is None:
-                    kept_writer = pq.ParquetWriter(kept_path, t.schema)
-                kept_writer.write_table(t)
-            if quarantine_path is not None and len(quarantine):
-                q = quarantine.reset_index().astype({c: "str" for c in rs.column_names + ["reason", "raw_line"]})
-                t = pa.Table.from_pandas(q, preserve_index=False, schema=_quarantine_schema(rs))
-                if quarantine_writer is None:
-                    quarantine_writer = pq.ParquetWriter(quarantine_path, t.schema)
-                quarantine_writer.write_table(t)
-        for w, p, schema in ((kept_writer, kept_path, None), (quarantine_writer, quarantine_path, True)):
-            if w is not None:
-                w.close()
-            elif p is not None:  # nothing to write: still leave a valid, empty file with the right columns
-                pq.write_table(_empty_table(rs, quarantine=bool(schema)), p)
-        reasons_order = [r.name for r in error_rules] + [r for r in READER_REASONS if counts.get(r)]
+        try:
+            for kt, qt, c, nk, nq in _ordered_map(pass2, range(n_blocks), threads, depth):
+                for r, n in c.items():
+                    counts[r] = counts.get(r, 0) + n
+                n_kept += nk
+                n_q += nq
+                if kt is not None:
+                    if kept_writer is None:
+                        kept_writer = pq.ParquetWriter(kept_path, kt.schema)
+                    kept_writer.write_table(kt)
+                if qt is not None:
+                    if quarantine_writer is None:
+                        quarantine_writer = pq.ParquetWriter(quarantine_path, qt.schema)
+                    quarantine_writer.write_table(qt)
+        finally:
+            for w in (kept_writer, quarantine_writer):
+                if w is not None:
+                    w.close()
+        for w, p, q in ((kept_writer, kept_path, False), (quarantine_writer, quarantine_path, True)):
+            if w is None and p is not None:  # nothing to write: still leave a valid, empty file with the right columns
+                pq.write_table(_empty_table(rs, quarantine=q), p)
+        reasons_order = names + [r for r in READER_REASONS if counts.get(r)]
         acct = _accounting(reader.n_lines, reader.header_line, reader.blank_lines, n_kept + n_q, reader.spans)
         out = StreamResult(path, None if kept_path is None else Path(kept_path),
                            None if quarantine_path is None else Path(quarantine_path), n_kept, n_q, counts,
@@ -367,6 +431,11 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         return out.check_max_loss(max_loss)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _lookup_keys(rules: RuleSet, lookups: Mapping[str, Any]) -> dict[str, Any]:
+    """The lookups as the referential rules use them, parsed once instead of once per block."""
+    return dict(lookups)
 
 
 def _quarantine_schema(rs: RuleSet):

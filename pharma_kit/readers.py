@@ -20,6 +20,7 @@ are all read.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ MAX_RECORD_LINES = 5
 MAX_RECORD_CHARS = 65_536
 #: Lines read per block.
 BLOCK_LINES = 200_000
+#: How blocks are found: ``"bytes"`` cuts the file into byte blocks of whole lines and parses the plain ones (ASCII,
+#: no quote, no ``\\r``) with Arrow, the rest with ``"text"``: lines decoded one by one and ``csv.reader`` where a
+#: quote appears. Both give the same records, reasons and line numbers (``tests/test_readers_engines.py``).
+ENGINES = ("bytes", "text")
 #: Reasons the reader itself gives (before any rule runs), in the order they are reported.
 READER_REASONS = ("wrong_column_count", "repeated_header", "non_utf8_bytes", "unbalanced_quote", "record_too_long",
                   "malformed_csv")
@@ -51,6 +56,19 @@ class CsvBlock:
     frame: pd.DataFrame
     rejected: pd.DataFrame
     raw_lines: "_LazyRaw"  # ``raw_lines.reindex(lines)``: each record's text as it was, for lines of ``frame``
+
+
+@dataclass
+class Segment:
+    """A run of whole records from :meth:`CsvTextReader.segments`: plain ASCII bytes still to parse (``data``,
+    parsed by :meth:`CsvTextReader.parse`, safe on any thread), or a block the reader already parsed (``block``).
+    ``blank`` and ``problems`` are the segment's blank lines and notes, in line order."""
+
+    first: int
+    data: bytes | None = None
+    block: CsvBlock | None = None
+    blank: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -148,6 +166,61 @@ class _LazyRaw:
         return pd.Series([self.texts[int(n) - self.first] for n in lines], dtype="str", index=lines, name="raw_line")
 
 
+class _ByteRaw:
+    """The raw text of a plain block's lines, decoded only for the lines asked for."""
+
+    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray, first: int) -> None:
+        self.data, self.starts, self.ends, self.first = data, starts, ends, first
+
+    def reindex(self, lines) -> pd.Series:
+        lines = pd.Index(lines)
+        pos = np.asarray(lines, dtype="int64") - self.first
+        return pd.Series([self.data[self.starts[i]:self.ends[i]].decode("ascii") for i in pos], dtype="str",
+                         index=lines, name="raw_line")
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines with their endings, split where a text file opened with ``newline=""`` splits: ``\\n``, ``\\r\\n``, ``\\r``."""
+    return list(io.StringIO(text, newline=""))
+
+
+class _ByteLines:
+    """Decoded lines from ``carry`` and then ``fh``, split as :func:`_split_lines` splits; ``rest()`` is what is left."""
+
+    def __init__(self, carry: bytes, fh) -> None:
+        self.buf, self.pos, self.fh, self.eof = carry, 0, fh, False
+
+    def __iter__(self) -> "_ByteLines":
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            buf, pos = self.buf, self.pos
+            n, r = buf.find(b"\n", pos), buf.find(b"\r", pos)
+            end = -1
+            if r >= 0 and (n < 0 or r < n):
+                if r + 1 < len(buf):
+                    end = r + 2 if buf[r + 1] == 10 else r + 1
+                elif self.eof:
+                    end = r + 1
+            elif n >= 0:
+                end = n + 1
+            elif self.eof and pos < len(buf):
+                end = len(buf)
+            if end >= 0:
+                self.pos = end
+                return buf[pos:end].decode("utf-8", errors="surrogateescape")
+            if self.eof:
+                raise StopIteration
+            more = self.fh.read(1 << 16)
+            self.eof = not more
+            self.buf = buf[pos:] + more
+            self.pos = 0
+
+    def rest(self) -> bytes:
+        return self.buf[self.pos:]
+
+
 class CsvTextReader:
     """Read ``path`` block by block; the header is checked on construction. Iterate :meth:`blocks` once.
 
@@ -156,10 +229,13 @@ class CsvTextReader:
     """
 
     def __init__(self, path: str | Path, columns: Sequence[str], *, extra: str = "ignore",
-                 block_lines: int = BLOCK_LINES) -> None:
+                 block_lines: int = BLOCK_LINES, engine: str = "bytes") -> None:
         self.path = Path(path)
         if extra not in ("ignore", "error"):
             raise ValueError("extra must be 'ignore' or 'error'")
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        self.engine = engine
         self.columns = list(columns)
         self.block_lines = int(block_lines)
         try:
@@ -229,8 +305,8 @@ class CsvTextReader:
             return [_clean_text(f).strip() for f in fields], no
 
     # ------------------------------------------------------------------ records
-    def _records(self) -> Iterator[tuple[list[list[str]], list[int], list[str], list[tuple[int, str, str]]]]:
-        """Yield per chunk: fields of each record, start lines, raw texts, and (line, reason, raw) of broken lines."""
+    def _records(self) -> Iterator[Segment]:
+        """The text engine: chunks of ``block_lines`` decoded lines; csv.reader only for chunks holding a quote."""
         src = self._src
         while True:
             if not src.buf:
@@ -240,11 +316,21 @@ class CsvTextReader:
                 first = src.next_no
                 if not any('"' in line for line in chunk):  # fast path: no quoting anywhere in the chunk
                     src.next_no += len(chunk)
-                    yield first, [_strip_eol(line) for line in chunk]
+                    seg = Segment(first)
+                    seg.block = self._fast_block(first, [_strip_eol(line) for line in chunk], seg)
+                    yield seg
                     continue
                 src.buf.extend(chunk)
-            yield self._slow_chunk()
+            yield self._captured(src.next_no, lambda: self._block(*self._slow_chunk()))
         self.n_lines = src.next_no - 1
+
+    def _captured(self, first: int, parse) -> Segment:
+        """Run ``parse`` (which notes blank lines and problems on the reader) and move those notes to a segment."""
+        nb, npb = len(self.blank_lines), len(self.problems)
+        block = parse()
+        seg = Segment(first, block=block, blank=self.blank_lines[nb:], problems=self.problems[npb:])
+        del self.blank_lines[nb:], self.problems[npb:]
+        return seg
 
     def _slow_chunk(self):
         """Records with quotes: csv.reader over the buffered lines (and beyond, for a record that spans the edge)."""
@@ -263,7 +349,7 @@ class CsvTextReader:
                 src.give_back(taken[1:])
                 first_text = _strip_eol(taken[0])
                 if len(first_text) > MAX_RECORD_CHARS:
-                    broken.append(self._too_long(start, first_text))
+                    broken.append(self._too_long(start, first_text, self.problems))
                 elif isinstance(exc, _RecordTooLong):
                     reason = "unbalanced_quote"
                     why = ("the file ends" if str(exc) == "end of file"
@@ -292,38 +378,153 @@ class CsvTextReader:
                     src.give_back(src.taken[1:])
                     self.spans.pop(start, None)
                     reader = csv.reader(src, strict=False)
-                broken.append(self._too_long(start, _strip_eol(src.taken[0])))
+                broken.append(self._too_long(start, _strip_eol(src.taken[0]), self.problems))
                 continue
             fields.append(rec)
             starts.append(start)
             raws.append(text)
         return fields, starts, raws, broken
 
-    def _too_long(self, line: int, text: str) -> tuple[int, str, str]:
-        self.problems.append(f"line {line}: {len(text):,} characters, more than a record may hold "
-                             f"({MAX_RECORD_CHARS:,}); rejected as record_too_long")
+    @staticmethod
+    def _too_long(line: int, text: str, problems: list[str]) -> tuple[int, str, str]:
+        problems.append(f"line {line}: {len(text):,} characters, more than a record may hold "
+                        f"({MAX_RECORD_CHARS:,}); rejected as record_too_long")
         return line, "record_too_long", text[:200] + "..."
 
+    # ------------------------------------------------------------------ the byte engine
+    def segments(self) -> Iterator[Segment]:
+        """The file after the header as segments of whole records, in order (iterate once).
+
+        The byte engine reads blocks of about ``block_lines`` lines as bytes, cut after a line break. A block that
+        holds a quote or a ``\\r`` is parsed here by the text engine's rules, reading past the block's end while a
+        quoted record is open; every other block is handed out as bytes for :meth:`parse`. ``n_lines`` is set when
+        the last segment has been handed out.
+        """
+        if self.engine == "text":
+            yield from self._records()
+            return
+        self._fh.close()
+        with open(self.path, "rb") as fh:
+            lines = _ByteLines(b"", fh)
+            for _ in range(self.header_line):  # the lines up to the header, split as the text reader split them
+                next(lines)
+            line = self.header_line + 1
+            buf = lines.rest()
+            first_bytes = buf + fh.read(1 << 16)
+            # about block_lines lines per block, from the first bytes' line length
+            target = max(16, self.block_lines * max(16, len(first_bytes) // max(1, first_bytes.count(b"\n") + 1)))
+            buf, eof = first_bytes, False
+            del first_bytes
+            while True:
+                if len(buf) < target and not eof:
+                    more = fh.read(target - len(buf))
+                    eof = not more
+                    buf += more
+                    continue
+                if eof and len(buf) <= target:
+                    cut = len(buf)
+                else:  # after the last line break before the target (a bare \r only once the next byte is known)
+                    limit = min(len(buf), target)
+                    cut = max(buf.rfind(b"\n", 0, limit), buf.rfind(b"\r", 0, min(limit, len(buf) - 1))) + 1
+                    if cut == 0:  # a line longer than a block: take it whole
+                        cut = max(buf.rfind(b"\n"), buf.rfind(b"\r", 0, len(buf) - 1)) + 1
+                    if cut == 0:
+                        if not eof:
+                            target += target
+                            continue
+                        cut = len(buf)
+                    elif buf[cut - 1] == 13 and buf[cut:cut + 1] == b"\n":  # never split a \r\n
+                        cut += 1
+                block, buf = buf[:cut], buf[cut:]
+                if not block:
+                    break
+                if b'"' in block or b"\r" in block:
+                    tail = _ByteLines(buf, fh)
+                    tail.eof = eof
+                    seg = self._text_segment(line, block, tail)
+                    line, buf, eof = self._src.next_no, tail.rest(), tail.eof
+                else:
+                    seg = Segment(line, data=block)
+                    line += block.count(b"\n") + (not block.endswith(b"\n"))
+                yield seg
+        self.n_lines = line - 1
+
+    def _text_segment(self, first: int, block: bytes, tail: "_ByteLines") -> Segment:
+        texts = _split_lines(block.decode("utf-8", errors="surrogateescape"))
+        self._src = src = _LineSource(tail, first)
+        if b'"' not in block:  # \r line endings, no quote: the text engine's quote-free path
+            src.next_no += len(texts)
+            seg = Segment(first)
+            seg.block = self._fast_block(first, [_strip_eol(t) for t in texts], seg)
+            return seg
+        src.buf.extend(texts)
+        return self._captured(first, lambda: self._block(*self._slow_chunk()))
+
+    def parse(self, seg: Segment) -> Segment:
+        """``seg`` with its block parsed (a no-op for a parsed one). Touches nothing shared: safe on a thread pool."""
+        if seg.block is not None:
+            return seg
+        data = seg.data
+        a = np.frombuffer(data, dtype=np.uint8)
+        if np.any(a >= 0x80):  # non-ASCII text: decoded and checked line by line, as the text engine does
+            texts = data.decode("utf-8", errors="surrogateescape").split("\n")
+            if data.endswith(b"\n"):
+                texts.pop()
+            seg.block = self._fast_block(seg.first, texts, seg)
+            seg.data = None
+            return seg
+        nl = np.flatnonzero(a == 10)
+        ends = nl if data.endswith(b"\n") else np.append(nl, len(data))
+        starts = np.concatenate([[0], nl + 1])[:len(ends)]
+        n = len(ends)
+        length = ends - starts
+        commas = np.flatnonzero(a == 44)
+        commas = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
+        # a line that is empty, or holds only ASCII whitespace (str.isspace): then it has no comma and no field
+        maybe_blank = np.flatnonzero(commas == 0)
+        blank = np.zeros(n, dtype=bool)
+        for i in maybe_blank:  # str.isspace, not bytes.isspace: "\x1c".isspace() is True, b"\x1c".isspace() is not
+            t = data[starts[i]:ends[i]].decode("ascii")
+            blank[i] = not t or t.isspace()
+        too_long = length > MAX_RECORD_CHARS
+        maybe_hdr = np.zeros(n, dtype=bool)
+        h = self.header[0].encode("ascii", errors="replace")
+        at = data.find(h)
+        while at >= 0:  # a line whose first field (spaces stripped) is the first column's name
+            i = int(np.searchsorted(ends, at))
+            maybe_hdr[i] = data[starts[i]:at].strip() == b"" or maybe_hdr[i]
+            at = data.find(h, at + 1)
+        seg.block = self._checked_block(seg.first, n, blank, commas, too_long, maybe_hdr, np.zeros(n, dtype=bool),
+                                        lambda i: data[starts[i]:ends[i]].decode("ascii"),
+                                        lambda good: self._arrow_frame_bytes(data, starts, ends, good, seg.first),
+                                        _ByteRaw(data, starts, ends, seg.first), seg)
+        seg.data = None
+        return seg
+
     def blocks(self) -> Iterator[CsvBlock]:
-        """The file as blocks of at most ``block_lines`` lines each (a multi-line record may add a few)."""
+        """The file as blocks of about ``block_lines`` lines each (a multi-line record may add a few)."""
         try:
-            for item in self._records():
-                yield self._fast_block(*item) if len(item) == 2 else self._block(*item)
+            for seg in self.segments():
+                seg = self.parse(seg)
+                self.blank_lines.extend(seg.blank)
+                self.problems.extend(seg.problems)
+                yield seg.block
         finally:
             self.close()
 
-    def _fast_block(self, first: int, texts: list[str]) -> CsvBlock:
+    def _fast_block(self, first: int, texts: list[str], seg: Segment) -> CsvBlock:
         """A chunk without any quote character: the record checks per line, the fields parsed by Arrow."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         n = len(texts)
-        width = self.width
         h = self.header[0]
         try:  # the per-line checks, vectorised by Arrow (which refuses undecodable bytes: then line by line)
             arr = pa.array(texts, type=pa.string())
-            blank = pc.equal(pc.utf8_trim_whitespace(arr), "").to_numpy(zero_copy_only=False)
             commas = pc.count_substring(arr, ",").to_numpy(zero_copy_only=False)
+            blank = np.zeros(n, dtype=bool)
+            for i in np.flatnonzero(commas == 0):  # blank as str.strip() sees it (Arrow's whitespace differs)
+                blank[i] = not texts[i] or texts[i].isspace()
             too_long = pc.greater(pc.utf8_length(arr), MAX_RECORD_CHARS).to_numpy(zero_copy_only=False)
             maybe_hdr = pc.starts_with(pc.utf8_ltrim_whitespace(arr), h).to_numpy(zero_copy_only=False)
             bad_bytes = np.zeros(n, dtype=bool)
@@ -333,30 +534,51 @@ class CsvTextReader:
             too_long = np.fromiter((len(t) > MAX_RECORD_CHARS for t in texts), dtype=bool, count=n)
             maybe_hdr = np.fromiter((t.lstrip().startswith(h) for t in texts), dtype=bool, count=n)
             bad_bytes = np.fromiter((bool(_SURROGATE.search(t)) for t in texts), dtype=bool, count=n)
+        return self._checked_block(first, n, blank, commas, too_long, maybe_hdr, bad_bytes, texts.__getitem__,
+                                   lambda good: self._arrow_frame(texts if len(good) == n else [texts[i] for i in good],
+                                                                  first + good),
+                                   _LazyRaw(texts, first), seg)
+
+    def _checked_block(self, first: int, n: int, blank, commas, too_long, maybe_hdr, bad_bytes, text_of, frame_of,
+                       raw, seg: Segment) -> CsvBlock:
+        """Lines with the header's width become the frame (``frame_of(good positions)``); the others go to
+        :meth:`_block` for their reason; blank lines and too-long lines are noted on ``seg``."""
         if blank.any():
-            self.blank_lines.extend((first + np.flatnonzero(blank)).tolist())
-        ok = ~blank & ~too_long & (commas == width - 1) & ~bad_bytes
+            seg.blank.extend((first + np.flatnonzero(blank)).tolist())
+        ok = ~blank & ~too_long & (commas == self.width - 1) & ~bad_bytes
         good = np.flatnonzero(ok)
         # a repeated header: every field (stripped) is the header's
         rep_hdr = np.zeros(len(good), dtype=bool)
         for j in np.flatnonzero(maybe_hdr[good]):
-            rep_hdr[j] = [f.strip() for f in texts[good[j]].split(",")] == self.header
+            rep_hdr[j] = [f.strip() for f in text_of(good[j]).split(",")] == self.header
         side = np.sort(np.concatenate([np.flatnonzero(~blank & ~too_long & ~ok), good[rep_hdr]]))
         good = good[~rep_hdr]
-        frame = self._arrow_frame(texts if len(good) == n else [texts[i] for i in good], first + good)
-        broken = [self._too_long(first + int(i), texts[i]) for i in np.flatnonzero(too_long & ~blank)]
-        rest = self._block([texts[i].split(",") for i in side], [first + int(i) for i in side],
-                           [texts[i] for i in side], broken)
-        return CsvBlock(frame, rest.rejected, _LazyRaw(texts, first))
+        frame = frame_of(good) if len(good) else self._empty_frame()
+        broken = [self._too_long(first + int(i), text_of(i), seg.problems) for i in np.flatnonzero(too_long & ~blank)]
+        side_texts = [text_of(i) for i in side]
+        rest = self._block([t.split(",") for t in side_texts], [first + int(i) for i in side], side_texts, broken)
+        return CsvBlock(frame, rest.rejected, raw)
+
+    def _arrow_frame_bytes(self, data: bytes, starts: np.ndarray, ends: np.ndarray, good: np.ndarray,
+                           first: int) -> pd.DataFrame:
+        """The good lines of a plain block parsed by Arrow straight from the bytes (no Python string per line)."""
+        if len(good) != len(starts):  # keep the good lines' bytes (each with its line break)
+            keep = np.zeros(len(starts), dtype=bool)
+            keep[good] = True
+            mask = np.repeat(keep, np.diff(np.append(starts, len(data))))
+            data = np.frombuffer(data, dtype=np.uint8)[mask].tobytes()
+        return self._arrow_table_frame(data if data.endswith(b"\n") else data + b"\n", first + good)
 
     def _arrow_frame(self, texts: list[str], lines: np.ndarray) -> pd.DataFrame:
         if not texts:
             return self._empty_frame()
+        return self._arrow_table_frame(("\n".join(texts) + "\n").encode("utf-8"), lines)
+
+    def _arrow_table_frame(self, data: bytes, lines: np.ndarray) -> pd.DataFrame:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         idx = pd.Index(np.asarray(lines, dtype="int64"), name="line")
-        data = ("\n".join(texts) + "\n").encode("utf-8")
         names = [f"c{i}" for i in range(self.width)]
         table = pacsv.read_csv(
             pa.BufferReader(data),
@@ -366,8 +588,8 @@ class CsvTextReader:
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
                                                  include_columns=[names[p] for p in self.pos],
                                                  strings_can_be_null=False))
-        if table.num_rows != len(texts):  # pragma: no cover - every line was checked to have the header's width
-            raise InputFileError(f"{self.path}: {table.num_rows} rows parsed from {len(texts)} lines")
+        if table.num_rows != len(idx):  # pragma: no cover - every line was checked to have the header's width
+            raise InputFileError(f"{self.path}: {table.num_rows} rows parsed from {len(idx)} lines")
         cols = {}
         for c, p in zip(self.columns, self.pos):
             s = pd.Series(pd.arrays.ArrowStringArray(table.column(names[p])), index=idx).astype("str")
@@ -445,14 +667,15 @@ def _concat(parts, empty):
 
 
 def read_csv_text(path: str | Path, columns: Sequence[str], *, extra: str = "ignore",
-                  keep_raw: bool = False, block_lines: int = BLOCK_LINES) -> CsvRead:
+                  keep_raw: bool = False, block_lines: int = BLOCK_LINES, engine: str = "bytes") -> CsvRead:
     """Read ``path`` as text records with ``columns`` required in the header.
 
     ``extra="ignore"`` keeps going when the header has columns beyond ``columns`` (they are listed in
     ``extra_columns`` and left out of ``frame``); ``extra="error"`` raises instead. ``keep_raw=True`` also
-    returns ``raw_lines``: each record's text exactly as it was in the file (line ending removed).
+    returns ``raw_lines``: each record's text exactly as it was in the file (line ending removed). ``engine``: see
+    :data:`ENGINES` (the same result either way).
     """
-    reader = CsvTextReader(path, columns, extra=extra, block_lines=block_lines)
+    reader = CsvTextReader(path, columns, extra=extra, block_lines=block_lines, engine=engine)
     frames, rejected, raws = [], [], []
     for b in reader.blocks():
         frames.append(b.frame)

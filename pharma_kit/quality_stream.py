@@ -25,6 +25,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -182,8 +183,12 @@ class _Pass1:
     typed: pd.DataFrame | None = None
     code: np.ndarray | None = None                 # per row: first failing error row rule (position), or -1
     results: list[RuleResult] = field(default_factory=list)
-    parts: list[list[tuple[int, pd.DataFrame]]] = field(default_factory=list)  # per family: (bucket, rows)
+    keys: list[np.ndarray] = field(default_factory=list)  # per family: (hash of the key, line) per row
     newest: dict[str, tuple] = field(default_factory=dict)
+    crc: int | None = None
+
+
+_KEY = np.dtype([("h", "<u8"), ("line", "<i8")])
 
 
 def _first_failing(masks: Mapping[str, np.ndarray], names: list[str], n: int) -> np.ndarray:
@@ -196,12 +201,30 @@ def _first_failing(masks: Mapping[str, np.ndarray], names: list[str], n: int) ->
     return code
 
 
-def _partition(typed: pd.DataFrame, key: list[str], n_buckets: int) -> list[tuple[int, pd.DataFrame]]:
-    """The block's rows split by the hash of ``key`` into buckets: rows that can collide share a bucket."""
-    h = (pd.util.hash_pandas_object(typed[key], index=False).to_numpy() % np.uint64(n_buckets)).astype(np.int64)
-    order = np.argsort(h, kind="stable")
-    bounds = np.searchsorted(h[order], np.arange(n_buckets + 1))
-    return [(b, typed.iloc[order[bounds[b]:bounds[b + 1]]]) for b in range(n_buckets) if bounds[b + 1] > bounds[b]]
+def _key_hashes(typed: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """(64-bit hash of the row's ``key``, line) per row. Equal keys hash equal (missing values included), so
+    a row whose hash is unique in the file has a unique key and no table rule of its family can flag it."""
+    out = np.empty(len(typed), dtype=_KEY)
+    out["h"] = pd.util.hash_pandas_object(typed[key], index=False).to_numpy()
+    out["line"] = typed.index.to_numpy()
+    return out
+
+
+def _repeated(keys: np.ndarray) -> np.ndarray:
+    """Lines whose hash occurs more than once in ``keys`` (a structured (h, line) array)."""
+    if not len(keys):
+        return np.empty(0, dtype=np.int64)
+    return keys["line"][pd.Series(keys["h"]).duplicated(keep=False).to_numpy()]  # a hash table: no sort
+
+
+def _load_all(p: Path) -> list:
+    out = []
+    with open(p, "rb") as fh:
+        while True:
+            try:
+                out.append(pickle.load(fh))
+            except EOFError:
+                return out
 
 
 def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | None = None,
@@ -235,19 +258,19 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
     try:
         # ---------------------------------------------------------------- pass 1: row rules, spill, freshness
         reader = CsvTextReader(path, rs.column_names, extra=extra, block_lines=block_lines)
-        lookup_keys = _lookup_keys(row_rules, lookups)
         row_error = [r.name for r in rs.rules if r.severity == "error" and r.check in ROW_CHECKS]
 
         def pass1(seg: Segment) -> _Pass1:
+            crc = zlib.crc32(seg.data) if seg.data is not None else None
             seg = reader.parse(seg)
-            out = _Pass1(seg)
+            out = _Pass1(seg, crc=crc)
             frame = seg.block.frame
             if not len(frame):
                 return out
-            rep = validate(frame, row_rules, as_of=as_of, lookups=lookup_keys)
+            rep = validate(frame, row_rules, as_of=as_of, lookups=lookups)
             out.typed, out.results = rep.typed, rep.results
             out.code = _first_failing({k: m.to_numpy() for k, m in rep.masks.items()}, row_error, len(frame))
-            out.parts = [_partition(rep.typed, key, n_buckets) for key in fam_keys]
+            out.keys = [_key_hashes(rep.typed, key) for key in fam_keys]
             for rule in fresh:
                 col = rep.typed[rule.column]
                 if col.notna().any():  # NaT is int64's minimum: argmax finds the first newest value
@@ -261,15 +284,18 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         newest: dict[str, tuple] = {}  # freshness rule -> (value, line, raw text)
         first_line: int | None = None
         n_blocks = 0
-        bucket_files: dict[tuple[int, int], Any] = {}
+        key_files: dict[tuple[int, int], Any] = {}
         try:
             for out in _ordered_map(pass1, reader.segments(), threads, depth):
                 seg, block = out.seg, out.seg.block
                 reader.blank_lines.extend(seg.blank)
                 reader.problems.extend(seg.problems)
-                with open(tmp / f"block{n_blocks:07d}.pkl", "wb") as fh:  # pass 2 decides from this: no second parse
-                    pickle.dump((block.frame, out.typed, out.code, block.rejected, block.raw_lines), fh,
-                                protocol=pickle.HIGHEST_PROTOCOL)
+                # what pass 2 needs to decide and write this block without parsing it again; the text of a plain
+                # block is read back from the file for the few rows it quarantines
+                text = (("file", seg.offset, seg.size, seg.first, out.crc) if seg.ascii
+                        else ("kept", block.frame, block.raw_lines))
+                with open(tmp / f"block{n_blocks:07d}.pkl", "wb") as fh:
+                    pickle.dump((out.typed, out.code, block.rejected, text), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 n_blocks += 1
                 if out.typed is None:
                     continue
@@ -281,23 +307,59 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                         skipped[r.rule.name] = r.note
                         continue
                     _merge_result(acc, r, r.sample_values)
-                for f_i, parts in enumerate(out.parts):
-                    for b, part in parts:
-                        fh = bucket_files.get((f_i, b))
+                for f_i, keys in enumerate(out.keys):  # only (hash, line) per row: 16 bytes, not the row
+                    bucket = keys["h"] % np.uint64(n_buckets)
+                    for b in np.unique(bucket):
+                        fh = key_files.get((f_i, int(b)))
                         if fh is None:
-                            fh = bucket_files[(f_i, b)] = open(tmp / f"f{f_i}_b{b}.pkl", "wb")
-                        pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                            fh = key_files[(f_i, int(b))] = open(tmp / f"k{f_i}_b{int(b)}.bin", "wb")
+                        keys[bucket == b].tofile(fh)
                 for name, cand in out.newest.items():
                     if name not in newest or newest[name][0] is None or cand[0] > newest[name][0]:
                         newest[name] = cand
                 for rule in fresh:
                     newest.setdefault(rule.name, (None, None, None))
         finally:
-            for fh in bucket_files.values():
+            for fh in key_files.values():
                 fh.close()
         blank = reader.blank_lines
 
-        # ---------------------------------------------------------------- buckets: table rules
+        # ---------------------------------------------------------------- table rules, on rows whose key repeats
+        # 1. per family, the lines whose key hash occurs more than once (a superset of the rows that can collide)
+        cand: list[np.ndarray] = []
+        for f_i in range(len(fams)):
+            found = []
+            for b in range(n_buckets):
+                p = tmp / f"k{f_i}_b{b}.bin"
+                if p.exists():
+                    found.append(_repeated(np.fromfile(p, dtype=_KEY)))
+                    p.unlink()
+            cand.append(np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64))
+        # 2. those rows, whole, gathered from the block spills into buckets by the same hash
+        if any(len(c) for c in cand):
+            part_files: dict[tuple[int, int], Any] = {}
+            try:
+                for k in range(n_blocks):
+                    with open(tmp / f"block{k:07d}.pkl", "rb") as fh:
+                        typed = pickle.load(fh)[0]
+                    if typed is None:
+                        continue
+                    lines = typed.index.to_numpy()
+                    for f_i, c in enumerate(cand):
+                        sel = np.flatnonzero(np.isin(lines, c))
+                        if not len(sel):
+                            continue
+                        part = typed.iloc[sel]
+                        bucket = _key_hashes(part, fam_keys[f_i])["h"] % np.uint64(n_buckets)
+                        for b in np.unique(bucket):
+                            fh = part_files.get((f_i, int(b)))
+                            if fh is None:
+                                fh = part_files[(f_i, int(b))] = open(tmp / f"f{f_i}_b{int(b)}.pkl", "wb")
+                            pickle.dump(part.iloc[np.flatnonzero(bucket == b)], fh, protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                for fh in part_files.values():
+                    fh.close()
+        # 3. each bucket alone, with the same code as in memory; only the failing lines are kept
         flagged: dict[str, np.ndarray] = {}
         for f_i, fam in enumerate(fams):
             sub = RuleSet(rs.name, rs.columns, tuple(fam.evaluate))
@@ -307,13 +369,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                 p = tmp / f"f{f_i}_b{b}.pkl"
                 if not p.exists():
                     return {}
-                parts = []
-                with open(p, "rb") as fh:
-                    while True:
-                        try:
-                            parts.append(pickle.load(fh))
-                        except EOFError:
-                            break
+                parts = _load_all(p)
                 p.unlink()
                 bucket = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()  # file order, always
                 del parts
@@ -369,26 +425,29 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         def pass2(k: int) -> tuple[pa.Table | None, pa.Table | None, dict[str, int], int, int]:
             cache = tmp / f"block{k:07d}.pkl"
             with open(cache, "rb") as fh:
-                frame, typed, code, rejected, raw_lines = pickle.load(fh)
+                typed, code, rejected, text = pickle.load(fh)
             cache.unlink()
-            if typed is None:  # no record in this block parsed: only the reader's rejects
-                quarantine = rejected
-                kept = None
-            else:
-                lines = frame.index.to_numpy()
-                pos = row_pos[code]  # row rule -> its place among the error rules (-1: none failed)
-                first = np.where(pos < 0, len(names), pos)
+            kept = None
+            quarantine = rejected
+            if typed is not None:
+                lines = typed.index.to_numpy()
+                first = np.where(code < 0, len(names), row_pos[code]).astype(np.int64)  # -1 -> "none failed"
+                first[first < 0] = len(names)
                 for at, hit_lines in table_rules:
-                    hit = np.isin(lines, hit_lines, assume_unique=False)
+                    hit = np.isin(lines, hit_lines)
                     first[hit] = np.minimum(first[hit], at)
                 keep = first == len(names)
                 kept = cast_kept(typed.iloc[np.flatnonzero(keep)].copy(), rs)
                 qpos = np.flatnonzero(~keep)
-                quarantine = frame.iloc[qpos].copy()
-                quarantine["reason"] = pd.array(labels[first[qpos]], dtype="str")
-                quarantine["raw_line"] = raw_lines.reindex(quarantine.index)
-                if len(rejected):
-                    quarantine = pd.concat([quarantine, rejected]).sort_index(kind="stable")
+                if text[0] == "file":
+                    _, offset, size_, first_no, crc = text
+                    q, raw = reader.plain_lines(offset, size_, first_no, lines[qpos], crc)
+                else:
+                    q = text[1].iloc[qpos].copy()
+                    raw = text[2].reindex(q.index)
+                q["reason"] = pd.array(labels[first[qpos]], dtype="str")
+                q["raw_line"] = raw
+                quarantine = pd.concat([q, rejected]).sort_index(kind="stable") if len(rejected) else q
             counts = {str(r): int(n) for r, n in quarantine["reason"].value_counts().items()}
             kt = qt = None
             if kept_path is not None and kept is not None and len(kept):
@@ -408,8 +467,8 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                 n_kept += nk
                 n_q += nq
                 if kt is not None:
-                    if kept_writer is None:
-                        kept_writer = pq.ParquetWriter(kept_path, kt.schema)
+                    if kept_writer is None:  # ids are near-unique: no dictionary (twice as fast, and smaller)
+                        kept_writer = pq.ParquetWriter(kept_path, kt.schema, use_dictionary=False)
                     kept_writer.write_table(kt)
                 if qt is not None:
                     if quarantine_writer is None:
@@ -431,11 +490,6 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         return out.check_max_loss(max_loss)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _lookup_keys(rules: RuleSet, lookups: Mapping[str, Any]) -> dict[str, Any]:
-    """The lookups as the referential rules use them, parsed once instead of once per block."""
-    return dict(lookups)
 
 
 def _quarantine_schema(rs: RuleSet):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import islice
@@ -62,10 +63,14 @@ class CsvBlock:
 class Segment:
     """A run of whole records from :meth:`CsvTextReader.segments`: plain ASCII bytes still to parse (``data``,
     parsed by :meth:`CsvTextReader.parse`, safe on any thread), or a block the reader already parsed (``block``).
-    ``blank`` and ``problems`` are the segment's blank lines and notes, in line order."""
+    ``blank`` and ``problems`` are the segment's blank lines and notes, in line order; ``offset`` is where a plain
+    segment's bytes start in the file (:meth:`CsvTextReader.plain_lines` reads lines back from there)."""
 
     first: int
     data: bytes | None = None
+    offset: int = -1
+    size: int = 0
+    ascii: bool = False   # parsed from bytes as ASCII: its lines can be read back with plain_lines
     block: CsvBlock | None = None
     blank: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -444,7 +449,7 @@ class CsvTextReader:
                     seg = self._text_segment(line, block, tail)
                     line, buf, eof = self._src.next_no, tail.rest(), tail.eof
                 else:
-                    seg = Segment(line, data=block)
+                    seg = Segment(line, data=block, offset=fh.tell() - len(buf) - len(block), size=len(block))
                     line += block.count(b"\n") + (not block.endswith(b"\n"))
                 yield seg
         self.n_lines = line - 1
@@ -494,12 +499,34 @@ class CsvTextReader:
             i = int(np.searchsorted(ends, at))
             maybe_hdr[i] = data[starts[i]:at].strip() == b"" or maybe_hdr[i]
             at = data.find(h, at + 1)
+        seg.ascii = True
         seg.block = self._checked_block(seg.first, n, blank, commas, too_long, maybe_hdr, np.zeros(n, dtype=bool),
                                         lambda i: data[starts[i]:ends[i]].decode("ascii"),
                                         lambda good: self._arrow_frame_bytes(data, starts, ends, good, seg.first),
                                         _ByteRaw(data, starts, ends, seg.first), seg)
         seg.data = None
         return seg
+
+    def plain_lines(self, offset: int, size: int, first: int, lines: np.ndarray,
+                    crc: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
+        """Lines ``lines`` of the plain segment at ``offset`` read back from the file: their fields exactly as
+        :meth:`parse` read them, and their raw text. For the few rows a later pass needs as text."""
+        with open(self.path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(size)
+        a = np.frombuffer(data, dtype=np.uint8)
+        nl = np.flatnonzero(a == 10)
+        ends = nl if data.endswith(b"\n") else np.append(nl, len(data))
+        starts = np.concatenate([[0], nl + 1])[:len(ends)]
+        pos = np.asarray(lines, dtype=np.int64) - first
+        if len(data) != size or (crc is not None and zlib.crc32(data) != crc) or (len(pos) and pos.max() >= len(ends)):
+            raise InputFileError(f"{self.path}: the file changed while it was being read (bytes {offset:,}-"
+                                 f"{offset + size:,})")
+        texts = [data[starts[i]:ends[i]] for i in pos]
+        frame = self._arrow_table_frame(b"".join(t + b"\n" for t in texts), first + pos) if len(pos) \
+            else self._empty_frame()
+        raw = pd.Series([t.decode("ascii") for t in texts], dtype="str", index=frame.index, name="raw_line")
+        return frame, raw
 
     def blocks(self) -> Iterator[CsvBlock]:
         """The file as blocks of about ``block_lines`` lines each (a multi-line record may add a few)."""

@@ -11,7 +11,6 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 CHAIN_NAME = "Larkspur Pharmacies"
 #: The course's fixed "today". Everything that needs a clock takes an ``as_of`` and defaults to this.
@@ -170,88 +169,17 @@ def daily_intensity(start: pd.Timestamp, days: int, day_multipliers: pd.Series |
     return s
 
 
-@njit(cache=True)
-def _alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Walker's alias table (Vose's build, O(K)): then each draw is one uniform index and one coin flip."""
-    k = len(weights)
-    prob = weights * k / weights.sum()
-    alias = np.zeros(k, dtype=np.int64)
-    small = np.empty(k, dtype=np.int64)
-    large = np.empty(k, dtype=np.int64)
-    ns = 0
-    nl = 0
-    for i in range(k):
-        if prob[i] < 1.0:
-            small[ns] = i
-            ns += 1
-        else:
-            large[nl] = i
-            nl += 1
-    while ns > 0 and nl > 0:
-        ns -= 1
-        s_ = small[ns]
-        l_ = large[nl - 1]
-        alias[s_] = l_
-        prob[l_] -= 1.0 - prob[s_]
-        if prob[l_] < 1.0:
-            nl -= 1
-            small[ns] = l_
-            ns += 1
-    for i in range(ns):
-        prob[small[i]] = 1.0
-    for i in range(nl):
-        prob[large[i]] = 1.0
-    return prob, alias
-
-
 def _alias_draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
     """``size`` i.i.d. indices with probability proportional to ``weights`` (alias method, O(1) per draw).
 
     One uniform per draw: its integer part picks the column, its fractional part flips the column's coin.
     """
-    prob, alias = _alias_table(np.asarray(weights, dtype=np.float64))
+    from pharma_kit.data_kernels import alias_table
+
+    prob, alias = alias_table(np.asarray(weights, dtype=np.float64))
     u = rng.random(size) * len(weights)
     col = u.astype(np.int64)
     return np.where(u - col < prob[col], col, alias[col])
-
-
-@njit(cache=True)
-def _expand_orders(lines, order_us, cust, store, prod_idx, n_products, price_cents, qty,
-                   discount_u):  # pragma: no cover - compiled
-    """One pass from orders to lines: repeat the order's fields, make products distinct within each order
-    (a repeat moves to the next catalogue slot, so (order_id, product_id) is the line's business key), and
-    price the line in whole cents (10 % off when its uniform draw is below 0.12)."""
-    n = prod_idx.shape[0]
-    order_id = np.empty(n, dtype=np.int64)
-    cust_l = np.empty(n, dtype=np.int64)
-    store_l = np.empty(n, dtype=np.int64)
-    time_l = np.empty(n, dtype=np.int64)
-    amount = np.empty(n, dtype=np.float64)
-    j = 0
-    for o in range(lines.shape[0]):
-        start = j
-        for _ in range(lines[o]):
-            order_id[j] = 5_000_001 + o
-            cust_l[j] = cust[o]
-            store_l[j] = store[o]
-            time_l[j] = order_us[o]
-            p = prod_idx[j]
-            if n_products > lines[o]:
-                clash = True
-                while clash:
-                    clash = False
-                    for i in range(start, j):
-                        if prod_idx[i] == p:
-                            clash = True
-                            p = (p + 1) % n_products
-                            break
-                prod_idx[j] = p
-            cents = qty[j] * price_cents[p]
-            if discount_u[j] < 0.12:
-                cents = np.round(cents * 0.9)
-            amount[j] = cents / 100.0
-            j += 1
-    return order_id, cust_l, store_l, time_l, amount
 
 
 def _poisson_cdf(lam: float, kmax: int = 30) -> np.ndarray:
@@ -303,7 +231,9 @@ def _clean_lines(n: int, rng: np.random.Generator, start: pd.Timestamp, days: in
     prod_idx = _alias_draw(rng, pop, n)
     qty = 1 + np.searchsorted(_poisson_cdf(0.35), rng.random(n), side="left")
     price_cents = np.round(products["unit_price"].to_numpy() * 100).astype("int64")
-    order_id, cust_line, store_line, time_line, amount = _expand_orders(
+    from pharma_kit.data_kernels import expand_orders
+
+    order_id, cust_line, store_line, time_line, amount = expand_orders(
         lines, order_us, cust_ids[cust_idx], stores["store_id"].to_numpy().astype("int64")[store_idx], prod_idx,
         len(products), price_cents, qty, rng.random(n))
 

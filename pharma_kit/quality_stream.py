@@ -37,7 +37,7 @@ from pharma_kit.quality import (
     CleanResult, MaxLossExceeded, Report, Rule, RuleResult, RuleSet, SAMPLE_SIZE, _jsonable, _ruleset, _skip_note,
     cast_kept, split_rows, validate,
 )
-from pharma_kit.chunked.blocks import _ordered_map
+from pharma_kit.parallel import ordered_map as _ordered_map
 from pharma_kit.readers import READER_REASONS, CsvTextReader, Segment, _accounting
 
 ROW_CHECKS = ("not_null", "dtype", "range", "allowed", "regex", "referential", "no_future")
@@ -177,15 +177,20 @@ def _merge_result(acc: dict[str, list], r: RuleResult, raw_sample: list) -> None
 
 @dataclass
 class _Pass1:
-    """What pass 1 found in one block (computed on a worker thread, merged on the caller's, in file order)."""
+    """What pass 1 found in one block (computed on a worker thread, merged on the caller's, in file order). The
+    block's text is not kept for a plain block (``text`` says where to read its lines back): a block in flight
+    holds its typed values and little else."""
 
     seg: Segment
+    text: tuple
+    rejected: pd.DataFrame
+    n_rows: int = 0
+    first_line: int | None = None
     typed: pd.DataFrame | None = None
     code: np.ndarray | None = None                 # per row: first failing error row rule (position), or -1
     results: list[RuleResult] = field(default_factory=list)
     keys: list[np.ndarray] = field(default_factory=list)  # per family: (hash of the key, line) per row
     newest: dict[str, tuple] = field(default_factory=dict)
-    crc: int | None = None
 
 
 _KEY = np.dtype([("h", "<u8"), ("line", "<i8")])
@@ -263,10 +268,15 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         def pass1(seg: Segment) -> _Pass1:
             crc = zlib.crc32(seg.data) if seg.data is not None else None
             seg = reader.parse(seg)
-            out = _Pass1(seg, crc=crc)
-            frame = seg.block.frame
+            block, seg.block = seg.block, None
+            frame = block.frame
+            # what pass 2 needs to write this block's quarantine: the text of a plain block is read back from the
+            # file for the few rows it quarantines, any other block keeps its text
+            text = ("file", seg.offset, seg.size, seg.first, crc) if seg.ascii else ("kept", frame, block.raw_lines)
+            out = _Pass1(seg, text, block.rejected, len(frame))
             if not len(frame):
                 return out
+            out.first_line = int(frame.index[0])
             rep = validate(frame, row_rules, as_of=as_of, lookups=lookups)
             out.typed, out.results = rep.typed, rep.results
             out.code = _first_failing({k: m.to_numpy() for k, m in rep.masks.items()}, row_error, len(frame))
@@ -287,21 +297,16 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         key_files: dict[tuple[int, int], Any] = {}
         try:
             for out in _ordered_map(pass1, reader.segments(), threads, depth):
-                seg, block = out.seg, out.seg.block
-                reader.blank_lines.extend(seg.blank)
-                reader.problems.extend(seg.problems)
-                # what pass 2 needs to decide and write this block without parsing it again; the text of a plain
-                # block is read back from the file for the few rows it quarantines
-                text = (("file", seg.offset, seg.size, seg.first, out.crc) if seg.ascii
-                        else ("kept", block.frame, block.raw_lines))
-                with open(tmp / f"block{n_blocks:07d}.pkl", "wb") as fh:
-                    pickle.dump((out.typed, out.code, block.rejected, text), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                reader.blank_lines.extend(out.seg.blank)
+                reader.problems.extend(out.seg.problems)
+                with open(tmp / f"block{n_blocks:07d}.pkl", "wb") as fh:  # pass 2 decides from this: no 2nd parse
+                    pickle.dump((out.typed, out.code, out.rejected, out.text), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 n_blocks += 1
                 if out.typed is None:
                     continue
                 if first_line is None:
-                    first_line = int(block.frame.index[0])
-                n_rows += len(block.frame)
+                    first_line = out.first_line
+                n_rows += out.n_rows
                 for r in out.results:
                     if r.failing is None:
                         skipped[r.rule.name] = r.note
@@ -437,7 +442,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                     hit = np.isin(lines, hit_lines)
                     first[hit] = np.minimum(first[hit], at)
                 keep = first == len(names)
-                kept = cast_kept(typed.iloc[np.flatnonzero(keep)].copy(), rs)
+                kept = _kept_table(typed, keep, rs) if kept_path is not None else int(keep.sum())
                 qpos = np.flatnonzero(~keep)
                 if text[0] == "file":
                     _, offset, size_, first_no, crc = text
@@ -449,13 +454,13 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                 q["raw_line"] = raw
                 quarantine = pd.concat([q, rejected]).sort_index(kind="stable") if len(rejected) else q
             counts = {str(r): int(n) for r, n in quarantine["reason"].value_counts().items()}
-            kt = qt = None
-            if kept_path is not None and kept is not None and len(kept):
-                kt = pa.Table.from_pandas(kept.reset_index(), preserve_index=False)
+            qt = None
+            kt = kept if isinstance(kept, pa.Table) and kept.num_rows else None
+            n_k = 0 if kept is None else (kept if isinstance(kept, int) else kept.num_rows)
             if quarantine_path is not None and len(quarantine):
                 qt = pa.Table.from_pandas(quarantine.reset_index().astype(q_cols), preserve_index=False,
                                           schema=_quarantine_schema(rs))
-            return kt, qt, counts, 0 if kept is None else len(kept), len(quarantine)
+            return kt, qt, counts, n_k, len(quarantine)
 
         kept_writer = quarantine_writer = None
         counts: dict[str, int] = {}
@@ -490,6 +495,30 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         return out.check_max_loss(max_loss)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _kept_table(typed: pd.DataFrame, keep: np.ndarray, rs: RuleSet):
+    """The kept rows as an Arrow table (``line`` first), built from the typed arrays without a pandas copy; the
+    same table as ``cast_kept`` then ``Table.from_pandas`` would give (a kept row has no missing value left)."""
+    import pyarrow as pa
+
+    pos = np.flatnonzero(keep)
+    cols = {"line": pa.array(typed.index.to_numpy()[pos])}
+    for c in rs.columns:
+        s = typed[c.name]
+        if s.iloc[pos].isna().any():  # a column no rule forbids to be empty: cast_kept decides (and says why)
+            t = pa.Table.from_pandas(cast_kept(typed.iloc[pos].copy(), rs).reset_index(), preserve_index=False)
+            return t.replace_schema_metadata(None)
+        if c.dtype == "int64":
+            values = s.to_numpy(dtype="int64", na_value=0)[pos]
+        elif c.dtype in ("float64", "money"):
+            values = s.to_numpy(dtype="float64", na_value=np.nan)[pos]
+        elif c.dtype == "datetime":
+            values = s.to_numpy(dtype="datetime64[us]")[pos]
+        else:
+            values = s.iloc[pos]
+        cols[c.name] = pa.array(values)
+    return pa.table(cols)
 
 
 def _quarantine_schema(rs: RuleSet):

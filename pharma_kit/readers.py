@@ -171,6 +171,38 @@ class _LazyRaw:
         return pd.Series([self.texts[int(n) - self.first] for n in lines], dtype="str", index=lines, name="raw_line")
 
 
+#: Bytes a value starting with which may be blank once stripped: ASCII whitespace (as str.isspace sees it) and the
+#: first byte of any non-ASCII character (which may be a Unicode space).
+_MAY_START_BLANK = np.zeros(256, dtype=bool)
+_MAY_START_BLANK[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_MAY_START_BLANK[0x80:] = True
+
+
+def _maybe_blank(col) -> np.ndarray:
+    """Per value of an Arrow string column: empty, or starting with a byte that may begin whitespace. Read from the
+    buffers (no string is built): a value that is not flagged here cannot be empty once stripped."""
+    import pyarrow as pa
+
+    out = []
+    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        if not len(chunk):
+            continue
+        wide = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        offsets = offsets[chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
+        starts, length = offsets[:-1], np.diff(offsets)
+        data = chunk.buffers()[2]
+        first = np.zeros(len(chunk), dtype=np.uint8)
+        has = length > 0
+        if data is not None and has.any():
+            first[has] = np.frombuffer(data, dtype=np.uint8)[starts[has]]
+        m = ~has | _MAY_START_BLANK[first]
+        if chunk.null_count:
+            m |= np.asarray(chunk.is_null())
+        out.append(m)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
 class _ByteRaw:
     """The raw text of a plain block's lines, decoded only for the lines asked for."""
 
@@ -582,6 +614,8 @@ class CsvTextReader:
         good = good[~rep_hdr]
         frame = frame_of(good) if len(good) else self._empty_frame()
         broken = [self._too_long(first + int(i), text_of(i), seg.problems) for i in np.flatnonzero(too_long & ~blank)]
+        if not len(side) and not broken:  # the usual clean block: nothing rejected
+            return CsvBlock(frame, self._empty_rejected(), raw)
         side_texts = [text_of(i) for i in side]
         rest = self._block([t.split(",") for t in side_texts], [first + int(i) for i in side], side_texts, broken)
         return CsvBlock(frame, rest.rejected, raw)
@@ -619,8 +653,14 @@ class CsvTextReader:
             raise InputFileError(f"{self.path}: {table.num_rows} rows parsed from {len(idx)} lines")
         cols = {}
         for c, p in zip(self.columns, self.pos):
-            s = pd.Series(pd.arrays.ArrowStringArray(table.column(names[p])), index=idx).astype("str")
-            cols[c] = s.where(s.str.strip() != "")  # an empty field is a missing value
+            col = table.column(names[p])
+            s = pd.Series(pd.arrays.ArrowStringArray(col), index=idx).astype("str")
+            maybe = _maybe_blank(col)  # an empty field is a missing value; only these few can be empty when stripped
+            if maybe.any():
+                blank = np.zeros(len(s), dtype=bool)
+                blank[maybe] = (s.iloc[np.flatnonzero(maybe)].str.strip() == "").to_numpy(dtype=bool)
+                s = s.where(~blank)
+            cols[c] = s
         return pd.DataFrame(cols, index=idx)
 
     def _block(self, records: list[list[str]], starts: list[int], raws: list[str],

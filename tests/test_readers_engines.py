@@ -116,3 +116,21 @@ def test_unknown_engine_refused(tmp_path):
     p.write_text(HEADER + "\n")
     with pytest.raises(ValueError, match="engine must be one of"):
         CsvTextReader(p, TRANSACTION_COLUMNS, engine="fast")
+
+
+def test_blank_field_candidates_cover_every_blank_value():
+    """Only values flagged by _maybe_blank are stripped; every value that strips to "" must be flagged."""
+    import pyarrow as pa
+
+    from pharma_kit.readers import _maybe_blank
+
+    values = [chr(i) for i in range(1, 128)] + [chr(i) * 3 for i in range(1, 128)]
+    values += ["", "\u00a0", "\u3000", "\u2028", "\u0085", " \u00a0 ", "x ", " x", "1,5", "é", "\u00a0x"]
+    s = pd.Series(values, dtype="str")
+    blank = (s.str.strip() == "").to_numpy(dtype=bool)
+    for arr in (pa.array(values, type=pa.string()), pa.array(values, type=pa.large_string()),
+                pa.chunked_array([values[:50], values[50:]]), pa.array(values)[7:]):
+        maybe = _maybe_blank(arr)
+        expect = blank[-len(maybe):]
+        assert not (expect & ~maybe).any()
+    assert _maybe_blank(pa.array(["ab", None, ""])).tolist() == [False, True, True]

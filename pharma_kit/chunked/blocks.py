@@ -9,8 +9,6 @@ import csv
 import io
 import queue
 import threading
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -18,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from pharma_kit.errors import InputFileError
+from pharma_kit.parallel import ordered_map as _ordered_map  # noqa: F401 - used by files.py
 
 
 def _check_path(path: Path) -> None:
@@ -125,31 +124,6 @@ def _prefetch(reader, depth: int = 2) -> Iterator[pa.RecordBatch]:
     finally:
         stop.set()
         thread.join()
-
-
-def _ordered_map(fn, items, threads: int, depth: int) -> Iterator:
-    """``map(fn, items)`` on a pool of ``threads``, in order, at most ``depth`` items in flight: memory stays bounded.
-
-    ``items`` is consumed on the caller's thread (the file is read sequentially); ``fn`` runs on the pool.
-    """
-    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pharma_kit-csv-parse")
-    pending: deque = deque()
-    try:
-        it = iter(items)
-        for item in it:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= depth:
-                break
-        while pending:
-            result = pending.popleft().result()
-            for item in it:  # refill before handing the result over: the pool parses while the caller reduces
-                pending.append(pool.submit(fn, item))
-                break
-            yield result
-    finally:
-        for fut in pending:
-            fut.cancel()
-        pool.shutdown(wait=True)
 
 
 _QUOTE, _NEWLINE = 34, 10   # b'"', b"\n"

@@ -222,6 +222,20 @@ def _repeated(keys: np.ndarray) -> np.ndarray:
     return keys["line"][pd.Series(keys["h"]).duplicated(keep=False).to_numpy()]  # a hash table: no sort
 
 
+def _in_sorted(lines: np.ndarray, sorted_lines: np.ndarray) -> np.ndarray:
+    """``np.isin(lines, sorted_lines)`` for a block's increasing ``lines``: only the slice of ``sorted_lines`` within
+    the block's range is looked at (the file's flagged lines would otherwise be sorted again for every block)."""
+    if not len(lines) or not len(sorted_lines):
+        return np.zeros(len(lines), dtype=bool)
+    lo = np.searchsorted(sorted_lines, lines[0], side="left")
+    hi = np.searchsorted(sorted_lines, lines[-1], side="right")
+    sub = sorted_lines[lo:hi]
+    if not len(sub):
+        return np.zeros(len(lines), dtype=bool)
+    pos = np.minimum(np.searchsorted(sub, lines), len(sub) - 1)
+    return sub[pos] == lines
+
+
 def _load_all(p: Path) -> list:
     out = []
     with open(p, "rb") as fh:
@@ -340,7 +354,9 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                     found.append(_repeated(np.fromfile(p, dtype=_KEY)))
                     p.unlink()
             cand.append(np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64))
-        # 2. those rows, whole, gathered from the block spills into buckets by the same hash
+        # 2. those rows, whole, gathered from the block spills into buckets by the same hash (as many buckets as
+        #    the candidates need: usually one, as duplicates are few)
+        gather_buckets = [max(1, min(n_buckets, math.ceil(len(c) / BUCKET_ROWS))) for c in cand]
         if any(len(c) for c in cand):
             part_files: dict[tuple[int, int], Any] = {}
             try:
@@ -351,11 +367,11 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                         continue
                     lines = typed.index.to_numpy()
                     for f_i, c in enumerate(cand):
-                        sel = np.flatnonzero(np.isin(lines, c))
+                        sel = np.flatnonzero(_in_sorted(lines, c))
                         if not len(sel):
                             continue
                         part = typed.iloc[sel]
-                        bucket = _key_hashes(part, fam_keys[f_i])["h"] % np.uint64(n_buckets)
+                        bucket = _key_hashes(part, fam_keys[f_i])["h"] % np.uint64(gather_buckets[f_i])
                         for b in np.unique(bucket):
                             fh = part_files.get((f_i, int(b)))
                             if fh is None:
@@ -383,7 +399,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                 return {name: lines[rep.masks[name].to_numpy()] for name in own}
 
             found: dict[str, list[np.ndarray]] = {r: [] for r in own}
-            for got in _ordered_map(decide, range(n_buckets), threads, depth):
+            for got in _ordered_map(decide, range(gather_buckets[f_i]), threads, depth):
                 for name, arr in got.items():
                     found[name].append(arr)
             for name, arrs in found.items():
@@ -439,7 +455,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                 first = np.where(code < 0, len(names), row_pos[code]).astype(np.int64)  # -1 -> "none failed"
                 first[first < 0] = len(names)
                 for at, hit_lines in table_rules:
-                    hit = np.isin(lines, hit_lines)
+                    hit = _in_sorted(lines, hit_lines)
                     first[hit] = np.minimum(first[hit], at)
                 keep = first == len(names)
                 kept = _kept_table(typed, keep, rs) if kept_path is not None else int(keep.sum())

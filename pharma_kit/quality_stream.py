@@ -271,7 +271,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
     if n_buckets is None:
         n_buckets = max(1, min(512, math.ceil(size / 60 / BUCKET_ROWS)))
     threads = max(1, min(2, os.cpu_count() or 1) if threads is None else int(threads))
-    depth = threads + 1  # blocks in flight: memory is bounded by (threads + 1) blocks
+    depth = threads  # blocks in flight: one per thread, plus the one the caller is merging
     fam_keys = [sorted(f.key, key=rs.column_names.index) for f in fams]
     tmp = Path(tempfile.mkdtemp(prefix="pharma_kit_quality_", dir=spill_dir))
     try:

@@ -15,12 +15,12 @@ SAMPLE_CSV = ROOT / "datasets" / "transactions_sample.csv"
 LOOK = generate(300, seed=0)
 
 
-def compare(path, tmp_path, *, block_lines, n_buckets, as_of=AS_OF, lookups=LOOK):
+def compare(path, tmp_path, *, block_lines, n_buckets, as_of=AS_OF, lookups=LOOK, threads=None):
     look = {"stores": lookups.stores, "products": lookups.products} if lookups is not None else {}
     mem = clean_csv(path, as_of=as_of, **look)
     st = clean_csv_stream(path, as_of=as_of, kept_path=tmp_path / "kept.parquet",
                           quarantine_path=tmp_path / "quarantine.parquet", block_lines=block_lines,
-                          n_buckets=n_buckets, **look)
+                          n_buckets=n_buckets, threads=threads, **look)
     kept, q = read_stream_output(st)
     pd.testing.assert_frame_equal(kept, mem.kept)
     pd.testing.assert_frame_equal(q, mem.quarantine.astype({c: "str" for c in mem.quarantine.columns}))
@@ -68,3 +68,35 @@ def test_messy_file_and_stale_feed_identical(tmp_path):
 def test_max_loss_names_the_file(tmp_path):
     with pytest.raises(MaxLossExceeded, match="transactions_sample.csv: quarantined 1,900 of 50,000"):
         clean_csv_stream(SAMPLE_CSV, as_of=AS_OF, stores=LOOK.stores, products=LOOK.products, max_loss=0.01)
+
+
+def test_threads_and_buckets_do_not_change_the_result(tmp_path, monkeypatch):
+    """One thread or two, one gather bucket or many (BUCKET_ROWS shrunk so the candidates need several): the same
+    output as clean_csv, on a feed with duplicates, re-sends, quotes and non-ASCII lines."""
+    import pharma_kit.quality_stream as qs
+    from tests.test_quality_independent_feed import make_feed
+
+    feed, stores, products = make_feed(5, n_orders=900)
+    lines = list(feed.lines)
+    lines.insert(30, '1,9000001,400001,11,2001,2025-01-02 10:00:00,1,"9.\n49"')
+    lines.insert(500, "2,9000002,４００００１,11,2001,2025-01-02 10:00:00,1,9.49")
+    p = tmp_path / "feed.csv"
+    p.write_bytes(("\n".join(lines) + "\n").encode())
+    look = type("Lookups", (), {"stores": stores, "products": products})
+    monkeypatch.setattr(qs, "BUCKET_ROWS", 40)
+    for threads in (1, 2, 3):
+        mem, st = compare(p, tmp_path, block_lines=150, n_buckets=7, lookups=look, as_of="2025-09-01",
+                          threads=threads)
+    assert st.counts.get("exact_duplicate", 0) + st.counts.get("near_duplicate", 0) > 5
+
+
+def test_in_sorted_equals_isin():
+    import numpy as np
+
+    from pharma_kit.quality_stream import _in_sorted
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        lines = np.sort(rng.choice(500, size=rng.integers(0, 60), replace=False))
+        flagged = np.sort(rng.choice(600, size=rng.integers(0, 80), replace=False))
+        assert (_in_sorted(lines, flagged) == np.isin(lines, flagged)).all()

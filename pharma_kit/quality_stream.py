@@ -4,18 +4,23 @@
 report as :func:`pharma_kit.quality.clean_csv`, while its memory depends on the block size, not on the file:
 
 1. **Pass 1** reads the file in blocks of lines (:class:`pharma_kit.readers.CsvTextReader`, every physical line
-   accounted for), runs the row rules (nulls, parsing, ranges, lookups, dates) on each block and counts them,
-   spills the block (text, typed values, row-rule verdicts) to a temporary file, and spills the typed columns
-   that the table rules need, hash-partitioned on the rules' key (a grace hash partition): every row that can
-   collide with another lands in the same bucket.
-2. Each bucket is loaded alone and the table rules (duplicates, re-sends, the business key) run on it with the
-   SAME code as in memory; only the line numbers of failing rows are kept (as many as there are defects).
-3. **Pass 2** reads the spilled blocks back in file order (not the CSV: nothing is parsed twice), decides each
-   row's reason (first failing rule, as in memory) and writes kept and quarantined rows to Parquet as it goes.
+   accounted for) on a small thread pool, runs the row rules (nulls, parsing, ranges, lookups, dates) on each block
+   and counts them, and spills the block's typed values and per-row verdict (the first failing row rule) to a
+   temporary file. For the table rules it spills only 16 bytes per row and rule family: the 64-bit hash of the
+   family's key and the line, hash-partitioned so that rows that can collide share a bucket.
+2. A row whose key hash occurs once in the whole file has a unique key, so no table rule of its family can flag
+   it. The lines whose hash repeats (a few percent: the duplicates, re-sends and their originals) are gathered
+   whole from the spills, and the table rules (duplicates, re-sends, the business key) run on them with the SAME
+   code as in memory; only the line numbers of failing rows are kept.
+3. **Pass 2** reads the spilled blocks back in file order (nothing is parsed twice), decides each row's reason
+   (first failing rule, as in memory) and writes kept and quarantined rows to Parquet as it goes. A plain block's
+   text is not spilled: the few lines it quarantines are read back from the file (checked against a CRC-32 of the
+   block, so a file changed underneath is an error, not a wrong answer).
    Temporary files are deleted as they are consumed, and all of them at the end (also on an error).
 
 A table rule streams when its rows can only collide within a key: ``unique`` (its columns) and custom
-predicates that declare ``keys`` (``near_duplicate``); ``freshness`` is a running maximum. Rules that reference
+predicates that declare ``keys`` (``near_duplicate``; a custom predicate must never flag a row that shares its keys
+with no other row); ``freshness`` is a running maximum. Rules that reference
 other rules (``ignore_rules``, ``ignore_exact``) are evaluated together on a partition key they all share.
 """
 from __future__ import annotations

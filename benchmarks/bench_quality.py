@@ -131,7 +131,8 @@ def memory_main(args: argparse.Namespace) -> int:
             if mem is not None:  # the streamed files hold exactly the in-memory kept rows and quarantine
                 same_as_memory = _same_output(prefix)
                 ok &= same_as_memory
-                print(f"{n:,} rows: streamed kept and quarantine identical to the in-memory clean_csv: {same_as_memory}")
+                print(f"{n:,} rows: streamed kept and quarantine identical to the in-memory clean_csv: "
+                      f"{same_as_memory}")
             rows.append({"rows": n, "file MiB": size_mib, "read_csv MiB": base["peak_mib"],
                          "stream MiB": st["peak_mib"], "in-memory MiB": mem["peak_mib"] if mem else float("nan"),
                          "stream / read_csv": st["peak_mib"] / base["peak_mib"],

@@ -88,8 +88,11 @@ def start_local_cluster(n_workers: int = DEFAULT_WORKERS, threads_per_worker: in
     """
     from distributed import LocalCluster
 
+    # no dashboard; the scheduler's small HTTP server (health, metrics) on a free port: its default is 8787, which
+    # another cluster (a learner's, a CI job's) may hold, and then it warns into the notebook
     return LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
                         host="127.0.0.1", scheduler_port=0, dashboard_address=None,
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                         memory_limit=memory_limit, silence_logs=silence_logs)
 
 

@@ -241,3 +241,25 @@ def test_inputs_are_checked(tmp_path):
         cl.aggregate_files(["x.parquet"], spec=ch.AggSpec(date=None))
     run = cl.ClusterRun("in-process", 0, 1, 1, 4, 5, 0, 0, 10, 0, 0.1, killed_pid=42)
     assert run.recomputed == 1 and run.as_dict()["recomputed"] == 1 and "pid 42 killed" in run.summary()
+
+
+def test_port_8787_taken_is_no_warning():
+    """Another cluster holding the default HTTP port (a learner's, a CI job's) must not print a warning into the
+    lesson: the scheduler's HTTP server takes a free port instead."""
+    import socket
+    import warnings
+
+    holder = socket.socket()
+    try:
+        try:
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        except OSError:
+            pass  # already taken by someone else: the condition under test holds anyway
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with cl.local_client(n_workers=1) as c:
+                assert len(c.scheduler_info()["workers"]) == 1
+        assert not [w for w in caught if "already in use" in str(w.message)]
+    finally:
+        holder.close()

@@ -1,7 +1,10 @@
 """`make course`'s runner: executes notebooks, counts checks, writes HTML and an index, fails on a broken notebook."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from pharma_kit.course.runner import run_course
@@ -45,3 +48,33 @@ def test_stored_outputs_drop_progress_bars_but_keep_real_stderr():
     ]
     kept = strip_volatile(nb).cells[0].outputs
     assert [o["text"] for o in kept] == ["a real warning\n", "12%|## | done\n"]
+
+
+def test_stored_outputs_join_a_cells_stream_chunks():
+    """How prints are split into chunks depends on when the kernel flushed (the machine's load): stored, they are one."""
+    from pharma_kit.course.execute import strip_volatile
+
+    nb = new_notebook(cells=[new_code_cell("x")])
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="w\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="c\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "shown"}),
+        nbformat.v4.new_output("stream", name="stdout", text="d\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="e"),
+    ]
+    kept = strip_volatile(nb).cells[0].outputs
+    assert [o.get("text", o.get("data", {}).get("text/plain")) for o in kept] == ["a\nb\n", "w\n", "c\n", "shown",
+                                                                                   "d\ne"]
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "solutions").glob("*.ipynb")),
+                         ids=lambda p: p.name)
+def test_stored_notebooks_have_no_split_streams(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        outs = cell.get("outputs", [])
+        for a, b in zip(outs, outs[1:]):
+            split = a.get("output_type") == b.get("output_type") == "stream" and a.get("name") == b.get("name")
+            assert not split, f"{path.name} cell {i}: two {a.get('name')} chunks stored (re-store the notebook)"

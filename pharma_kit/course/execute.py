@@ -61,13 +61,27 @@ def is_progress_bar(output: dict) -> bool:
     return all(_PROGRESS_LINE.match(p) for p in parts)
 
 
+def coalesce_streams(outputs: list) -> list:
+    """Consecutive stdout (or stderr) outputs as one: how a cell's prints are split into chunks depends on when the
+    kernel flushed, i.e. on the machine's load, not on the results."""
+    merged: list = []
+    for o in outputs:
+        prev = merged[-1] if merged else None
+        if (o.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                and prev.get("name") == o.get("name")):
+            prev["text"] = "".join(prev.get("text", "")) + "".join(o.get("text", ""))
+        else:
+            merged.append(o)
+    return merged
+
+
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove wall-clock metadata (papermill/nbclient timings) and progress bars, so stored bytes depend only on
-    results. A learner running the notebook live still sees the bar."""
+    """Remove wall-clock metadata (papermill/nbclient timings) and progress bars, and join a cell's stream chunks,
+    so stored bytes depend only on results. A learner running the notebook live still sees the bar."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.get("outputs"):
-            cell.outputs = [o for o in cell.outputs if not is_progress_bar(o)]
+            cell.outputs = coalesce_streams([o for o in cell.outputs if not is_progress_bar(o)])
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
         if cell.metadata.get("tags") == []:

@@ -147,17 +147,18 @@ def _arrow_ints(s: pd.Series) -> pd.Series | None:
         values = pc.cast(arr, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    for chunk in arr.chunks:
+    from pharma_kit.arrow_text import chunks, value_bytes
+
+    for chunk in chunks(arr):
         if not len(chunk) or chunk.null_count == len(chunk):
             continue
-        wide = pa.types.is_large_string(chunk.type)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
-        offsets = offsets[chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
-        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-        if (data == ord("x")).any() or (data == ord("X")).any():
+        starts, length, data = value_bytes(chunk)
+        body = data[starts[0]:starts[-1] + length[-1]]
+        if (body == ord("x")).any() or (body == ord("X")).any():
             return None
-        length = np.diff(offsets) - (data[np.minimum(offsets[:-1] - offsets[0], max(len(data) - 1, 0))] == ord("-"))
-        if (length > 18).any():
+        signed = np.zeros(len(chunk), dtype=bool)
+        signed[length > 0] = data[starts[length > 0]] == ord("-")
+        if (length - signed > 18).any():
             return None
     mask = pc.is_null(values).to_numpy(zero_copy_only=False)
     data = pc.fill_null(values, 0).to_numpy(zero_copy_only=False)
@@ -305,15 +306,12 @@ _PLAIN_TS = (r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) (?:[01][0-9
 
 def _two_digits(arr, at: int) -> np.ndarray:
     """The number written by characters ``at`` and ``at + 1`` of each string (all ASCII, no nulls), from the buffers."""
-    import pyarrow as pa
+    from pharma_kit.arrow_text import chunks, value_bytes
 
     out = []
-    for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
-        wide = pa.types.is_large_string(chunk.type)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
-        starts = offsets[chunk.offset:chunk.offset + len(chunk)].astype(np.int64) + at
-        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-        out.append((data[starts].astype(np.int64) - 48) * 10 + data[starts + 1] - 48)
+    for chunk in chunks(arr):
+        starts, _, data = value_bytes(chunk)
+        out.append((data[starts + at].astype(np.int64) - 48) * 10 + data[starts + at + 1] - 48)
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 

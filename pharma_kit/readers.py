@@ -189,21 +189,16 @@ _MAY_START_BLANK[0x80:] = True
 def _maybe_blank(col) -> np.ndarray:
     """Per value of an Arrow string column: empty, or starting with a byte that may begin whitespace. Read from the
     buffers (no string is built): a value that is not flagged here cannot be empty once stripped."""
-    import pyarrow as pa
+    from pharma_kit.arrow_text import chunks, value_bytes
 
     out = []
-    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+    for chunk in chunks(col):
         if not len(chunk):
             continue
-        wide = pa.types.is_large_string(chunk.type)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
-        offsets = offsets[chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
-        starts, length = offsets[:-1], np.diff(offsets)
-        data = chunk.buffers()[2]
+        starts, length, data = value_bytes(chunk)
         first = np.zeros(len(chunk), dtype=np.uint8)
         has = length > 0
-        if data is not None and has.any():
-            first[has] = np.frombuffer(data, dtype=np.uint8)[starts[has]]
+        first[has] = data[starts[has]]
         m = ~has | _MAY_START_BLANK[first]
         if chunk.null_count:
             m |= np.asarray(chunk.is_null())

@@ -40,7 +40,7 @@ import pandas as pd
 
 from pharma_kit.quality import (
     CleanResult, MaxLossExceeded, Report, Rule, RuleResult, RuleSet, SAMPLE_SIZE, _jsonable, _ruleset, _skip_note,
-    cast_kept, split_rows, validate,
+    cast_kept, validate,
 )
 from pharma_kit.parallel import ordered_map as _ordered_map
 from pharma_kit.readers import READER_REASONS, CsvTextReader, Segment, _accounting

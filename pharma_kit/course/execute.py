@@ -33,12 +33,14 @@ def prepare_env() -> None:
     """Set the deterministic environment in this process (kernels inherit it)."""
     for k, v in DETERMINISTIC_ENV.items():
         os.environ[k] = v
-    # a private IPython profile: no user startup files, no history in ~/.ipython, and the kernel's
-    # "TCP without encryption" notice (loopback only here) kept out of the progress output
+    # a private IPython profile: no user startup files, no history in ~/.ipython, and the kernel's own log kept out
+    # of the progress output: its "TCP without encryption" notice (loopback only here), and the "KeyboardInterrupt
+    # caught in kernel." that jupyter_client's shutdown (an interrupt, then a shutdown request) provokes now and then
+    # at ERROR level. A cell's error reaches papermill and the report, not this log.
     profile = ROOT / "build" / "ipython" / "profile_default"
     profile.mkdir(parents=True, exist_ok=True)
     config = profile / "ipython_kernel_config.py"
-    text = "c.IPKernelApp.log_level = 'ERROR'\nc.HistoryManager.enabled = False\n"
+    text = "c.IPKernelApp.log_level = 'CRITICAL'\nc.HistoryManager.enabled = False\n"
     if not config.exists() or config.read_text() != text:
         config.write_text(text)
     os.environ["IPYTHONDIR"] = str(profile.parent)

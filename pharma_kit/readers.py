@@ -19,7 +19,7 @@ are all read.
 
 Two engines give the same records, reasons and line numbers (``tests/test_readers_engines.py``): ``"text"`` decodes
 every line and uses ``csv.reader`` wherever a quote appears; ``"bytes"`` (the default; 1.7x faster on a clean
-2M-row feed) cuts the file into byte blocks of whole lines and hands the plain ones (ASCII, no quote, no ``\\r``:
+2M-row feed) cuts the file into byte blocks of whole lines and hands the plain ones (ASCII, no quote, no bare ``\\r``:
 nearly every block of a real feed) to Arrow's CSV parser straight from the bytes, with the per-line checks (column
 count, blank, repeated header, length) done by NumPy on the same bytes; any other block goes through the text
 engine's rules, reading past the block's end while a quoted record is still open. :meth:`CsvTextReader.segments`
@@ -50,7 +50,7 @@ MAX_RECORD_CHARS = 65_536
 #: Lines read per block.
 BLOCK_LINES = 200_000
 #: How blocks are found: ``"bytes"`` cuts the file into byte blocks of whole lines and parses the plain ones (ASCII,
-#: no quote, no ``\\r``) with Arrow, the rest with ``"text"``: lines decoded one by one and ``csv.reader`` where a
+#: no quote, no ``\\r`` but in ``\\r\\n``) with Arrow, the rest with ``"text"``: lines decoded one by one and ``csv.reader`` where a
 #: quote appears. Both give the same records, reasons and line numbers (``tests/test_readers_engines.py``).
 ENGINES = ("bytes", "text")
 #: Reasons the reader itself gives (before any rule runs), in the order they are reported.
@@ -204,6 +204,16 @@ def _maybe_blank(col) -> np.ndarray:
             m |= np.asarray(chunk.is_null())
         out.append(m)
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _line_bounds(a: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where each line of a plain block starts and ends (line break excluded, ``\\r\\n`` as well as ``\\n``)."""
+    nl = np.flatnonzero(a == 10)
+    ends = nl if data.endswith(b"\n") else np.append(nl, len(data))
+    starts = np.concatenate([[0], nl + 1])[:len(ends)]
+    if b"\r" in data:  # a plain block's every \r is the first half of a \r\n
+        ends = ends - ((ends > starts) & (a[np.maximum(ends - 1, 0)] == 13))
+    return starts, ends
 
 
 class _ByteRaw:
@@ -481,7 +491,7 @@ class CsvTextReader:
                 target = base  # (grown only to hold one very long line)
                 if not block:
                     break
-                if b'"' in block or b"\r" in block:
+                if b'"' in block or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
                     tail = _ByteLines(buf, fh)
                     tail.eof = eof
                     seg = self._text_segment(line, block, tail)
@@ -513,12 +523,10 @@ class CsvTextReader:
             texts = data.decode("utf-8", errors="surrogateescape").split("\n")
             if data.endswith(b"\n"):
                 texts.pop()
-            seg.block = self._fast_block(seg.first, texts, seg)
+            seg.block = self._fast_block(seg.first, [_strip_eol(t) for t in texts], seg)
             seg.data = None
             return seg
-        nl = np.flatnonzero(a == 10)
-        ends = nl if data.endswith(b"\n") else np.append(nl, len(data))
-        starts = np.concatenate([[0], nl + 1])[:len(ends)]
+        starts, ends = _line_bounds(a, data)
         n = len(ends)
         length = ends - starts
         commas = np.flatnonzero(a == 44)
@@ -552,10 +560,7 @@ class CsvTextReader:
         with open(self.path, "rb") as fh:
             fh.seek(offset)
             data = fh.read(size)
-        a = np.frombuffer(data, dtype=np.uint8)
-        nl = np.flatnonzero(a == 10)
-        ends = nl if data.endswith(b"\n") else np.append(nl, len(data))
-        starts = np.concatenate([[0], nl + 1])[:len(ends)]
+        starts, ends = _line_bounds(np.frombuffer(data, dtype=np.uint8), data)
         pos = np.asarray(lines, dtype=np.int64) - first
         if len(data) != size or (crc is not None and zlib.crc32(data) != crc) or (len(pos) and pos.max() >= len(ends)):
             raise InputFileError(f"{self.path}: the file changed while it was being read (bytes {offset:,}-"

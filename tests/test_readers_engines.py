@@ -134,3 +134,14 @@ def test_blank_field_candidates_cover_every_blank_value():
         expect = blank[-len(maybe):]
         assert not (expect & ~maybe).any()
     assert _maybe_blank(pa.array(["ab", None, ""])).tolist() == [False, True, True]
+
+
+def test_windows_line_endings_take_the_fast_path(tmp_path):
+    """A CRLF export (the usual Windows CSV) is plain: handed out as bytes, read as the text engine reads it."""
+    p = tmp_path / "feed.csv"
+    body = [GOOD.format(i=i) for i in range(1, 400)] + ["", "  ", HEADER, "7,8", GOOD.format(i=400) + ",x"]
+    p.write_bytes(("\r\n".join([HEADER, *body]) + "\r\n").encode())
+    segs = list(CsvTextReader(p, TRANSACTION_COLUMNS, block_lines=50).segments())
+    assert len(segs) > 3 and all(s.data is not None for s in segs)
+    for block_lines in (1, 50, 200_000):
+        assert_same(read(p, "text", 200_000), read(p, "bytes", block_lines))

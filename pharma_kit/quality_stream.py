@@ -291,7 +291,8 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
             frame = block.frame
             # what pass 2 needs to write this block's quarantine: the text of a plain block is read back from the
             # file for the few rows it quarantines, any other block keeps its text
-            text = ("file", seg.offset, seg.size, seg.first, crc) if seg.ascii else ("kept", frame, block.raw_lines)
+            text = (("file", seg.offset, seg.size, seg.first, crc, seg.quoted) if seg.ascii
+                    else ("kept", frame, block.raw_lines))
             out = _Pass1(seg, text, block.rejected, len(frame))
             if not len(frame):
                 return out
@@ -466,8 +467,8 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                 kept = _kept_table(typed, keep, rs) if kept_path is not None else int(keep.sum())
                 qpos = np.flatnonzero(~keep)
                 if text[0] == "file":
-                    _, offset, size_, first_no, crc = text
-                    q, raw = reader.plain_lines(offset, size_, first_no, lines[qpos], crc)
+                    _, offset, size_, first_no, crc, quoted = text
+                    q, raw = reader.plain_lines(offset, size_, first_no, lines[qpos], crc, quoted)
                 else:
                     q = text[1].iloc[qpos].copy()
                     raw = text[2].reindex(q.index)

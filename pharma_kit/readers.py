@@ -79,6 +79,7 @@ class Segment:
     offset: int = -1
     size: int = 0
     ascii: bool = False   # parsed from bytes as ASCII: its lines can be read back with plain_lines
+    quoted: bool = False  # holds quotes, each line one record, every quote at a field's edge (see _simple_quotes)
     block: CsvBlock | None = None
     blank: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -204,6 +205,31 @@ def _maybe_blank(col) -> np.ndarray:
             m |= np.asarray(chunk.is_null())
         out.append(m)
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _comma_fields(text: str) -> list[str]:
+    return text.split(",")
+
+
+def _csv_fields(text: str) -> list[str]:
+    return next(csv.reader([text], strict=False), [])
+
+
+def _simple_quotes(block: bytes) -> bool:
+    """Whether a block's quoting is the simple kind Arrow reads exactly as ``csv.reader`` does, line by line: ASCII,
+    an even number of quotes on every line, each opening quote at the start of a field and each closing quote at its
+    end (so no line break or doubled quote inside a field, no ``a"b``). A typical "quote every field" export is."""
+    a = np.frombuffer(block, dtype=np.uint8)
+    if np.any(a >= 0x80):
+        return False
+    q = np.flatnonzero(a == 34)
+    if len(q) % 2 or np.any(np.searchsorted(q, np.flatnonzero(a == 10)) % 2):  # odd before a break or at the end
+        return False
+    # every line holds an even number, so a quote's parity in the block is its parity in its line: 0 opens
+    opening = np.arange(len(q)) % 2 == 0
+    before = np.where(q > 0, a[np.maximum(q - 1, 0)], 10)
+    after = np.where(q + 1 < len(a), a[np.minimum(q + 1, len(a) - 1)], 10)
+    return bool(np.all(np.isin(before[opening], (44, 10))) and np.all(np.isin(after[~opening], (44, 10, 13))))
 
 
 def _line_bounds(a: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -491,13 +517,16 @@ class CsvTextReader:
                 target = base  # (grown only to hold one very long line)
                 if not block:
                     break
-                if b'"' in block or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
+                quoted = b'"' in block
+                if (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")) or \
+                        (quoted and not _simple_quotes(block)):
                     tail = _ByteLines(buf, fh)
                     tail.eof = eof
                     seg = self._text_segment(line, block, tail)
                     line, buf, eof = self._src.next_no, tail.rest(), tail.eof
                 else:
-                    seg = Segment(line, data=block, offset=fh.tell() - len(buf) - len(block), size=len(block))
+                    seg = Segment(line, data=block, offset=fh.tell() - len(buf) - len(block), size=len(block),
+                                  quoted=quoted)
                     line += block.count(b"\n") + (not block.endswith(b"\n"))
                 yield seg
         self.n_lines = line - 1
@@ -530,31 +559,43 @@ class CsvTextReader:
         n = len(ends)
         length = ends - starts
         commas = np.flatnonzero(a == 44)
+        if seg.quoted:  # a comma inside a quoted field separates nothing: mark the bytes between each pair of quotes
+            q = np.flatnonzero(a == 34)
+            inside = np.zeros(len(a) + 1, dtype=np.int8)
+            inside[q[0::2]] = 1
+            inside[q[1::2]] = -1
+            commas = commas[np.cumsum(inside[:-1], dtype=np.int8)[commas] == 0]
         commas = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
         # a line that is empty, or holds only ASCII whitespace (str.isspace): then it has no comma and no field
         maybe_blank = np.flatnonzero(commas == 0)
         blank = np.zeros(n, dtype=bool)
         for i in maybe_blank:  # str.isspace, not bytes.isspace: "\x1c".isspace() is True, b"\x1c".isspace() is not
             t = data[starts[i]:ends[i]].decode("ascii")
-            blank[i] = not t or t.isspace()
+            if '"' in t:  # as csv.reader reads it: '""' is one empty field, a blank line
+                rec = next(csv.reader([t], strict=False), [])
+                blank[i] = not rec or (len(rec) == 1 and rec[0].strip() == "")
+            else:
+                blank[i] = not t or t.isspace()
         too_long = length > MAX_RECORD_CHARS
         maybe_hdr = np.zeros(n, dtype=bool)
         h = self.header[0].encode("ascii", errors="replace")
         at = data.find(h)
         while at >= 0:  # a line whose first field (spaces stripped) is the first column's name
             i = int(np.searchsorted(ends, at))
-            maybe_hdr[i] = data[starts[i]:at].strip() == b"" or maybe_hdr[i]
+            maybe_hdr[i] = data[starts[i]:at].strip(b' \t\x0b\x0c\x1c\x1d\x1e\x1f"') == b"" or maybe_hdr[i]
             at = data.find(h, at + 1)
         seg.ascii = True
         seg.block = self._checked_block(seg.first, n, blank, commas, too_long, maybe_hdr, np.zeros(n, dtype=bool),
                                         lambda i: data[starts[i]:ends[i]].decode("ascii"),
-                                        lambda good: self._arrow_frame_bytes(data, starts, ends, good, seg.first),
-                                        _ByteRaw(data, starts, ends, seg.first), seg)
+                                        lambda good: self._arrow_frame_bytes(data, starts, ends, good, seg.first,
+                                                                             seg.quoted),
+                                        _ByteRaw(data, starts, ends, seg.first), seg,
+                                        _csv_fields if seg.quoted else _comma_fields)
         seg.data = None
         return seg
 
     def plain_lines(self, offset: int, size: int, first: int, lines: np.ndarray,
-                    crc: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
+                    crc: int | None = None, quoted: bool = False) -> tuple[pd.DataFrame, pd.Series]:
         """Lines ``lines`` of the plain segment at ``offset`` read back from the file: their fields exactly as
         :meth:`parse` read them, and their raw text. For the few rows a later pass needs as text."""
         with open(self.path, "rb") as fh:
@@ -566,7 +607,7 @@ class CsvTextReader:
             raise InputFileError(f"{self.path}: the file changed while it was being read (bytes {offset:,}-"
                                  f"{offset + size:,})")
         texts = [data[starts[i]:ends[i]] for i in pos]
-        frame = self._arrow_table_frame(b"".join(t + b"\n" for t in texts), first + pos) if len(pos) \
+        frame = self._arrow_table_frame(b"".join(t + b"\n" for t in texts), first + pos, quoted) if len(pos) \
             else self._empty_frame()
         raw = pd.Series([t.decode("ascii") for t in texts], dtype="str", index=frame.index, name="raw_line")
         return frame, raw
@@ -610,7 +651,7 @@ class CsvTextReader:
                                    _LazyRaw(texts, first), seg)
 
     def _checked_block(self, first: int, n: int, blank, commas, too_long, maybe_hdr, bad_bytes, text_of, frame_of,
-                       raw, seg: Segment) -> CsvBlock:
+                       raw, seg: Segment, fields_of=None) -> CsvBlock:
         """Lines with the header's width become the frame (``frame_of(good positions)``); the others go to
         :meth:`_block` for their reason; blank lines and too-long lines are noted on ``seg``."""
         if blank.any():
@@ -618,9 +659,10 @@ class CsvTextReader:
         ok = ~blank & ~too_long & (commas == self.width - 1) & ~bad_bytes
         good = np.flatnonzero(ok)
         # a repeated header: every field (stripped) is the header's
+        fields_of = fields_of or _comma_fields
         rep_hdr = np.zeros(len(good), dtype=bool)
         for j in np.flatnonzero(maybe_hdr[good]):
-            rep_hdr[j] = [f.strip() for f in text_of(good[j]).split(",")] == self.header
+            rep_hdr[j] = [f.strip() for f in fields_of(text_of(good[j]))] == self.header
         side = np.sort(np.concatenate([np.flatnonzero(~blank & ~too_long & ~ok), good[rep_hdr]]))
         good = good[~rep_hdr]
         frame = frame_of(good) if len(good) else self._empty_frame()
@@ -628,25 +670,25 @@ class CsvTextReader:
         if not len(side) and not broken:  # the usual clean block: nothing rejected
             return CsvBlock(frame, self._empty_rejected(), raw)
         side_texts = [text_of(i) for i in side]
-        rest = self._block([t.split(",") for t in side_texts], [first + int(i) for i in side], side_texts, broken)
+        rest = self._block([fields_of(t) for t in side_texts], [first + int(i) for i in side], side_texts, broken)
         return CsvBlock(frame, rest.rejected, raw)
 
     def _arrow_frame_bytes(self, data: bytes, starts: np.ndarray, ends: np.ndarray, good: np.ndarray,
-                           first: int) -> pd.DataFrame:
+                           first: int, quoted: bool = False) -> pd.DataFrame:
         """The good lines of a plain block parsed by Arrow straight from the bytes (no Python string per line)."""
         if len(good) != len(starts):  # keep the good lines' bytes (each with its line break)
             keep = np.zeros(len(starts), dtype=bool)
             keep[good] = True
             mask = np.repeat(keep, np.diff(np.append(starts, len(data))))
             data = np.frombuffer(data, dtype=np.uint8)[mask].tobytes()
-        return self._arrow_table_frame(data if data.endswith(b"\n") else data + b"\n", first + good)
+        return self._arrow_table_frame(data if data.endswith(b"\n") else data + b"\n", first + good, quoted)
 
     def _arrow_frame(self, texts: list[str], lines: np.ndarray) -> pd.DataFrame:
         if not texts:
             return self._empty_frame()
         return self._arrow_table_frame(("\n".join(texts) + "\n").encode("utf-8"), lines)
 
-    def _arrow_table_frame(self, data: bytes, lines: np.ndarray) -> pd.DataFrame:
+    def _arrow_table_frame(self, data: bytes, lines: np.ndarray, quoted: bool = False) -> pd.DataFrame:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -656,7 +698,8 @@ class CsvTextReader:
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
                                            block_size=max(1 << 20, len(data) + 1)),
-            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(quote_char='"' if quoted else False, double_quote=False,
+                                             newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
                                                  include_columns=[names[p] for p in self.pos],
                                                  strings_can_be_null=False))

@@ -37,6 +37,16 @@ PIECES = [
     lambda i: f"{i},,100001,,1000,2025-01-02 10:00:00,,",               # empty fields
     lambda i: f"{i}, ,100001,1,1000,2025-01-02 10:00:00,1,  ",          # blank fields with spaces
     lambda i: "transaction_id_x,1,2,3,4,5,6,7",                          # starts like the header, is not
+    # quoting that Arrow reads as csv.reader does (each quote at a field's edge) and quoting that it would not
+    lambda i: ",".join(f'"{v}"' for v in GOOD.format(i=i).split(",")),  # every field quoted
+    lambda i: f'{i},5000001,100001,1,1000,2025-01-02 10:00:00,1,"$1,234.50"',  # a comma inside quotes
+    lambda i: f'{i},5000001,100001,1,1000,"",1,""',                     # empty quoted fields
+    lambda i: '""',                                                     # one empty quoted field: a blank line
+    lambda i: ",".join(f'"{h}"' for h in HEADER.split(",")),           # a quoted repeated header
+    lambda i: f'{i},5000001,100001,1,1000,2025-01-02 10:00:00,1,"9.49" ',  # a space after the closing quote
+    lambda i: f'{i},5000001,100001,1,1000,2025-01-02 10:00:00,1, "9.49"',  # a space before the opening quote
+    lambda i: f'{i},5000001,100001,1,1000,2025-01-02 10:00:00,"1""",9.49',  # a doubled quote
+    lambda i: f'{i},5000001,100001,1,10"00,2025-01-02 10:00:00,1,9.49',    # a quote inside a field
 ]
 BAD_BYTES = b"\xff\xfe"
 ENDINGS = ["\n", "\n", "\n", "\r\n", "\r"]
@@ -91,6 +101,7 @@ def test_messy_files_read_the_same_by_both_engines(tmp_path, seed):
     b"1,2,3\r",                                     # ... and a file that ends in a bare \r
     b'1,"a\r\nb",3\r\n4,5,6',                        # a quoted \r\n and no final line break
     b"1,2,3",                                       # one line, no line break
+    b'1,"2",3\n4,5,"6',                               # a quote left open on the last line, no line break
     b"",                                            # header only
 ])
 def test_line_endings_read_the_same(tmp_path, body):
@@ -134,6 +145,20 @@ def test_blank_field_candidates_cover_every_blank_value():
         expect = blank[-len(maybe):]
         assert not (expect & ~maybe).any()
     assert _maybe_blank(pa.array(["ab", None, ""])).tolist() == [False, True, True]
+
+
+def test_simply_quoted_blocks_take_the_fast_path(tmp_path):
+    """A "quote every field" export is handed out as bytes (each line one record, every quote at a field's edge)."""
+    p = tmp_path / "feed.csv"
+    body = [",".join(f'"{v}"' for v in GOOD.format(i=i).split(",")) for i in range(1, 300)]
+    body += ['300,5000001,100001,1,1000,2025-01-02 10:00:00,1,"$1,234.50"', '""', "301,x"]
+    p.write_bytes(("\n".join([HEADER, *body]) + "\n").encode())
+    segs = list(CsvTextReader(p, TRANSACTION_COLUMNS, block_lines=40).segments())
+    assert len(segs) > 3 and all(s.data is not None and s.quoted for s in segs)
+    for block_lines in (1, 40, 200_000):
+        assert_same(read(p, "text", 200_000), read(p, "bytes", block_lines))
+    r = read(p, "bytes", 40)
+    assert r.frame.loc[301, "amount"] == "$1,234.50" and r.blank_lines == [302]
 
 
 def test_windows_line_endings_take_the_fast_path(tmp_path):

@@ -241,6 +241,32 @@ def _in_sorted(lines: np.ndarray, sorted_lines: np.ndarray) -> np.ndarray:
     return sub[pos] == lines
 
 
+class _Buckets:
+    """Append-only spill files, one per (family, bucket), opened on first use and closed together."""
+
+    def __init__(self, tmp: Path, pattern: str) -> None:
+        self.tmp, self.pattern, self.files = tmp, pattern, {}
+
+    def write(self, f_i: int, bucket: np.ndarray, dump) -> None:
+        """``dump(idx, fh)`` with each bucket's row positions (increasing) and its file: one stable sort, not a scan
+        of every row per bucket."""
+        order = np.argsort(bucket, kind="stable")
+        sorted_b = bucket[order]
+        cuts = np.flatnonzero(sorted_b[1:] != sorted_b[:-1]) + 1
+        for idx in np.split(order, cuts):
+            if not len(idx):
+                continue
+            key = (f_i, int(bucket[idx[0]]))
+            fh = self.files.get(key)
+            if fh is None:
+                fh = self.files[key] = open(self.tmp / self.pattern.format(*key), "wb")
+            dump(idx, fh)
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            fh.close()
+
+
 def _load_all(p: Path) -> list:
     out = []
     with open(p, "rb") as fh:
@@ -314,7 +340,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         newest: dict[str, tuple] = {}  # freshness rule -> (value, line, raw text)
         first_line: int | None = None
         n_blocks = 0
-        key_files: dict[tuple[int, int], Any] = {}
+        key_files = _Buckets(tmp, "k{}_b{}.bin")
         try:
             for out in _ordered_map(pass1, reader.segments(), threads, depth):
                 reader.blank_lines.extend(out.seg.blank)
@@ -333,20 +359,14 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                         continue
                     _merge_result(acc, r, r.sample_values)
                 for f_i, keys in enumerate(out.keys):  # only (hash, line) per row: 16 bytes, not the row
-                    bucket = keys["h"] % np.uint64(n_buckets)
-                    for b in np.unique(bucket):
-                        fh = key_files.get((f_i, int(b)))
-                        if fh is None:
-                            fh = key_files[(f_i, int(b))] = open(tmp / f"k{f_i}_b{int(b)}.bin", "wb")
-                        keys[bucket == b].tofile(fh)
+                    key_files.write(f_i, keys["h"] % np.uint64(n_buckets), lambda idx, fh: keys[idx].tofile(fh))
                 for name, cand in out.newest.items():
                     if name not in newest or newest[name][0] is None or cand[0] > newest[name][0]:
                         newest[name] = cand
                 for rule in fresh:
                     newest.setdefault(rule.name, (None, None, None))
         finally:
-            for fh in key_files.values():
-                fh.close()
+            key_files.close()
         blank = reader.blank_lines
 
         # ---------------------------------------------------------------- table rules, on rows whose key repeats
@@ -364,7 +384,7 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
         #    the candidates need: usually one, as duplicates are few)
         gather_buckets = [max(1, min(n_buckets, math.ceil(len(c) / BUCKET_ROWS))) for c in cand]
         if any(len(c) for c in cand):
-            part_files: dict[tuple[int, int], Any] = {}
+            part_files = _Buckets(tmp, "f{}_b{}.pkl")
             try:
                 for k in range(n_blocks):
                     with open(tmp / f"block{k:07d}.pkl", "rb") as fh:
@@ -377,15 +397,11 @@ def clean_csv_stream(path: str | Path, *, as_of: Any, stores: pd.DataFrame | Non
                         if not len(sel):
                             continue
                         part = typed.iloc[sel]
-                        bucket = _key_hashes(part, fam_keys[f_i])["h"] % np.uint64(gather_buckets[f_i])
-                        for b in np.unique(bucket):
-                            fh = part_files.get((f_i, int(b)))
-                            if fh is None:
-                                fh = part_files[(f_i, int(b))] = open(tmp / f"f{f_i}_b{int(b)}.pkl", "wb")
-                            pickle.dump(part.iloc[np.flatnonzero(bucket == b)], fh, protocol=pickle.HIGHEST_PROTOCOL)
+                        part_files.write(f_i, _key_hashes(part, fam_keys[f_i])["h"] % np.uint64(gather_buckets[f_i]),
+                                         lambda idx, fh: pickle.dump(part.iloc[idx], fh,
+                                                                     protocol=pickle.HIGHEST_PROTOCOL))
             finally:
-                for fh in part_files.values():
-                    fh.close()
+                part_files.close()
         # 3. each bucket alone, with the same code as in memory; only the failing lines are kept
         flagged: dict[str, np.ndarray] = {}
         for f_i, fam in enumerate(fams):
